@@ -1,0 +1,21 @@
+// ESLint flat config: typescript-eslint's recommended rules, plus no console in library code.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '**/.nano/', 'bench/results.md'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      // Library code reports through return values and the CLI's Output; bench/ and test/ may print.
+      'no-console': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['bench/**', 'test/**', 'scripts/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

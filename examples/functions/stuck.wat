@@ -1,0 +1,5 @@
+(module
+  (func (export "_start")
+    loop $loop
+    br $loop
+    end))

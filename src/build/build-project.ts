@@ -1,0 +1,216 @@
+/**
+ * `nano build`: every function of a resolved config → checked artifacts and a
+ * manifest in `.nano/build/` beside the nano.yml.
+ *
+ * Strategy: work out each function's input hash (source bytes + what the
+ * artifact depends on); reuse the previous artifact when the hash is unchanged,
+ * compile and check it otherwise. Collect every problem from every function; on
+ * any, throw and leave `.nano/build/` exactly as it was. On success write the
+ * complete new output to a temporary folder and swap it into place, so a reader
+ * never sees half a build.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { extname, join, relative } from 'node:path';
+import type { ResolvedConfig, ResolvedFunction } from '../config/index.js';
+import { NanoError, ProblemsError, type Problem } from '../errors.js';
+import { compileWat } from './compile-wat.js';
+import { checkModule } from './inspect.js';
+import { MANIFEST_FILE, MANIFEST_VERSION, readManifest, type BuildManifest, type FunctionArtifact } from './manifest.js';
+
+/** Bumped whenever the builder's output changes for the same input. */
+const BUILDER_REVISION = 1;
+
+export type BuildStatus = 'built' | 'up to date';
+
+export interface BuildReport {
+  name: string;
+  status: BuildStatus;
+  durationMs: number;
+}
+
+export interface BuildResult {
+  buildDir: string;
+  manifest: BuildManifest;
+  reports: BuildReport[];
+}
+
+export interface BuildOptions {
+  /** Build only these functions; the others keep their previous artifact if it is still current. */
+  only?: readonly string[];
+  /** Base for file names in messages. */
+  cwd?: string;
+  onProgress?: (event: { name: string; index: number; total: number }) => void;
+}
+
+export function buildDirOf(config: ResolvedConfig): string {
+  return join(config.dir, '.nano', 'build');
+}
+
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function inputHashOf(fn: ResolvedFunction, sourceBytes: Uint8Array): string {
+  // Only what changes the artifact or its checks; routes and descriptions are
+  // copied into the manifest on every build and need no recompilation.
+  const dependsOn = JSON.stringify({ BUILDER_REVISION, ext: extname(fn.source), entry: fn.entry, memory: fn.limits.memoryPages });
+  return sha256(Buffer.concat([Buffer.from(dependsOn), sourceBytes]));
+}
+
+interface Built {
+  entry: FunctionArtifact;
+  bytes: Uint8Array;
+  status: BuildStatus;
+  durationMs: number;
+}
+
+async function previousBuild(buildDir: string): Promise<Map<string, FunctionArtifact>> {
+  try {
+    const manifest = await readManifest(buildDir);
+    return new Map(manifest.functions.map((fn) => [fn.name, fn]));
+  } catch {
+    return new Map();
+  }
+}
+
+async function reuse(buildDir: string, previous: FunctionArtifact | undefined, inputHash: string): Promise<Uint8Array | undefined> {
+  if (!previous || previous.inputHash !== inputHash) return undefined;
+  try {
+    const bytes = new Uint8Array(await readFile(join(buildDir, previous.artifact)));
+    return sha256(bytes) === previous.sha256 ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function buildFunction(
+  fn: ResolvedFunction,
+  buildDir: string,
+  previous: FunctionArtifact | undefined,
+  display: (path: string) => string,
+): Promise<Built | Problem[]> {
+  const started = performance.now();
+  const shownSource = display(fn.source);
+  let sourceBytes: Uint8Array;
+  try {
+    sourceBytes = new Uint8Array(await readFile(fn.source));
+  } catch (error) {
+    return [{ file: shownSource, message: `cannot read the source of function "${fn.name}": ${(error as NodeJS.ErrnoException).code ?? String(error)}` }];
+  }
+  const inputHash = inputHashOf(fn, sourceBytes);
+  const base = {
+    name: fn.name,
+    artifact: `${fn.name}.wasm`,
+    source: fn.sourceRelative,
+    inputHash,
+    entry: fn.entry,
+    limits: { ...fn.limits },
+    routes: fn.routes.map((route) => ({ ...route })),
+  };
+
+  const reused = await reuse(buildDir, previous, inputHash);
+  if (reused && previous) {
+    const entry = { ...previous, ...base };
+    return { entry, bytes: reused, status: 'up to date', durationMs: performance.now() - started };
+  }
+
+  let moduleBytes = sourceBytes;
+  if (extname(fn.source) === '.wat') {
+    const compiled = await compileWat(shownSource, Buffer.from(sourceBytes).toString('utf8'));
+    if ('problems' in compiled) return compiled.problems;
+    moduleBytes = compiled.bytes;
+  }
+  const check = checkModule(moduleBytes, fn);
+  if (!check.ok) {
+    return check.errors.map((message) => ({ file: shownSource, message: `function "${fn.name}" ${message}` }));
+  }
+  const { bytes, signature, imports, memory } = check.info;
+  const entry: FunctionArtifact = { ...base, sha256: sha256(bytes), size: bytes.length, signature, imports, memory };
+  return { entry, bytes, status: 'built', durationMs: performance.now() - started };
+}
+
+export async function buildProject(config: ResolvedConfig, options: BuildOptions = {}): Promise<BuildResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const display = (path: string) => {
+    const rel = relative(cwd, path);
+    return rel.startsWith('..') ? path : rel;
+  };
+  const known = new Set(config.functions.map((fn) => fn.name));
+  const unknown = (options.only ?? []).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new NanoError('FunctionNotFound', `no function named ${unknown.map((n) => `"${n}"`).join(', ')} in ${display(config.file)}`, {
+      value: unknown,
+      hint: `functions: ${[...known].join(', ')}`,
+    });
+  }
+
+  const buildDir = buildDirOf(config);
+  const previous = await previousBuild(buildDir);
+  const selected = options.only?.length ? config.functions.filter((fn) => options.only?.includes(fn.name)) : config.functions;
+
+  const built: Built[] = [];
+  const problems: Problem[] = [];
+  for (const [index, fn] of selected.entries()) {
+    options.onProgress?.({ name: fn.name, index, total: selected.length });
+    const outcome = await buildFunction(fn, buildDir, previous.get(fn.name), display);
+    if (Array.isArray(outcome)) problems.push(...outcome);
+    else built.push(outcome);
+  }
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? '1 error' : `${problems.length} errors`;
+    throw new ProblemsError('BuildFailed', `build failed with ${count}; ${display(buildDir)} was left as it was:`, problems);
+  }
+
+  // With --function, the others are carried over only while they are still current.
+  const carried: Built[] = [];
+  for (const fn of config.functions) {
+    if (selected.includes(fn)) continue;
+    const outcome = await buildFunction(fn, buildDir, previous.get(fn.name), display);
+    if (!Array.isArray(outcome) && outcome.status === 'up to date') carried.push(outcome);
+  }
+
+  const order = new Map(config.functions.map((fn, index) => [fn.name, index]));
+  const all = [...built, ...carried].sort((a, b) => (order.get(a.entry.name) ?? 0) - (order.get(b.entry.name) ?? 0));
+  const manifest: BuildManifest = {
+    version: MANIFEST_VERSION,
+    service: config.service,
+    stage: config.stage,
+    builtAt: new Date().toISOString(),
+    functions: all.map((item) => item.entry),
+  };
+  await writeBuildDir(buildDir, manifest, all);
+  return {
+    buildDir,
+    manifest,
+    reports: built.map((item) => ({ name: item.entry.name, status: item.status, durationMs: item.durationMs })),
+  };
+}
+
+async function writeBuildDir(buildDir: string, manifest: BuildManifest, items: Built[]): Promise<void> {
+  const suffix = `${process.pid}-${Date.now().toString(36)}`;
+  const staging = `${buildDir}.tmp-${suffix}`;
+  const retired = `${buildDir}.old-${suffix}`;
+  await mkdir(staging, { recursive: true });
+  try {
+    for (const item of items) await writeFile(join(staging, item.entry.artifact), item.bytes);
+    await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    let hadPrevious = true;
+    try {
+      await rename(buildDir, retired);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      hadPrevious = false;
+    }
+    try {
+      await rename(staging, buildDir);
+    } catch (error) {
+      if (hadPrevious) await rename(retired, buildDir);
+      throw error;
+    }
+    if (hadPrevious) await rm(retired, { recursive: true, force: true });
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}

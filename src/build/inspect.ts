@@ -1,0 +1,141 @@
+/**
+ * Validates a module and checks it against its function's declaration: the entry
+ * export, the platform ABI (which imports are allowed) and the memory limit.
+ * Used by the builder and, later, by the platform on every upload: the server
+ * never trusts a client's build.
+ */
+import type { Limits } from '../config/types.js';
+import type { ImportRef, MemoryInfo, Signature, ValueType } from './manifest.js';
+import { PLATFORM_IMPORTS, PLATFORM_MODULE, describeAllowedImports } from './platform-abi.js';
+import { capOwnMemory, hasWasmMagic, readWasmLayout, WasmFormatError, type FuncType, type WasmLayout } from './wasm-reader.js';
+
+export interface ModuleCheckInput {
+  name: string;
+  entry: string;
+  limits: Limits;
+}
+
+export interface ModuleInfo {
+  signature: Signature;
+  imports: ImportRef[];
+  memory: MemoryInfo | null;
+  /** The module as it will run: own memory capped to the limit. */
+  bytes: Uint8Array;
+}
+
+export type ModuleCheck = { ok: true; info: ModuleInfo } | { ok: false; errors: string[] };
+
+const NUMERIC: readonly string[] = ['i32', 'i64', 'f32', 'f64'];
+
+function sameType(a: FuncType, b: FuncType): boolean {
+  return a.params.join() === b.params.join() && a.results.join() === b.results.join();
+}
+
+function renderType(type: FuncType): string {
+  return `(${type.params.join(', ')}) -> ${type.results.length ? type.results.join(', ') : '()'}`;
+}
+
+function entrySignature(layout: WasmLayout, fn: ModuleCheckInput, errors: string[]): Signature | undefined {
+  const exported = layout.exports.find((item) => item.name === fn.entry);
+  if (!exported) {
+    const functions = layout.exports.filter((item) => item.kind === 'function').map((item) => item.name);
+    const listed = functions.length ? `; it exports ${functions.map((n) => `"${n}"`).join(', ')}` : '; it exports no function';
+    errors.push(`entry "${fn.entry}" is not exported by the module${listed} (set \`entry:\` in nano.yml or export "${fn.entry}")`);
+    return undefined;
+  }
+  if (exported.kind !== 'function') {
+    errors.push(`entry "${fn.entry}" is a ${exported.kind}, not a function`);
+    return undefined;
+  }
+  const importedFunctions = layout.imports.filter((item) => item.desc.kind === 'function');
+  const typeIndex =
+    exported.index < importedFunctions.length
+      ? (importedFunctions[exported.index]?.desc as { typeIndex: number }).typeIndex
+      : layout.functionTypes[exported.index - importedFunctions.length];
+  const type = typeIndex === undefined ? undefined : layout.types[typeIndex];
+  if (!type) {
+    errors.push(`entry "${fn.entry}" refers to a function type the module does not declare`);
+    return undefined;
+  }
+  const unsupported = [...type.params, ...type.results].filter((t) => !NUMERIC.includes(t));
+  if (unsupported.length > 0) {
+    errors.push(`entry "${fn.entry}" uses ${unsupported.join(', ')}; nano passes and returns only i32, i64, f32 and f64`);
+    return undefined;
+  }
+  if (type.results.length > 1) {
+    errors.push(`entry "${fn.entry}" returns ${type.results.length} values; a nano function returns at most one`);
+    return undefined;
+  }
+  return { params: type.params as ValueType[], results: type.results as ValueType[] };
+}
+
+function checkImports(layout: WasmLayout, errors: string[]): ImportRef[] {
+  const refs: ImportRef[] = [];
+  for (const item of layout.imports) {
+    refs.push({ module: item.module, name: item.name, kind: item.desc.kind });
+    const allowed = item.module === PLATFORM_MODULE ? PLATFORM_IMPORTS[item.name] : undefined;
+    if (!allowed) {
+      errors.push(`imports "${item.module}.${item.name}", which the platform does not provide; allowed imports: ${describeAllowedImports()}`);
+    } else if (allowed.kind !== item.desc.kind) {
+      errors.push(`imports "${item.module}.${item.name}" as a ${item.desc.kind}, but the platform provides it as a ${allowed.kind}`);
+    } else if (item.desc.kind === 'function' && allowed.kind === 'function') {
+      const type = layout.types[item.desc.typeIndex];
+      if (!type || !sameType(type, allowed.type)) {
+        errors.push(`imports "${item.module}.${item.name}" with type ${type ? renderType(type) : 'unknown'}, expected ${renderType(allowed.type)}`);
+      }
+    }
+  }
+  return refs;
+}
+
+function checkMemory(layout: WasmLayout, limits: Limits, errors: string[]): MemoryInfo | null {
+  const importedMemory = layout.imports.find((item) => item.desc.kind === 'memory');
+  const own = layout.memorySection?.memories ?? [];
+  if ((importedMemory ? 1 : 0) + own.length > 1) {
+    errors.push('declares more than one memory; nano functions have one linear memory');
+    return null;
+  }
+  const limitsOf = importedMemory?.desc.kind === 'memory' ? importedMemory.desc.limits : own[0];
+  if (!limitsOf) return null;
+  if (limitsOf.memory64 || limitsOf.shared) {
+    errors.push(`declares a ${limitsOf.memory64 ? '64-bit' : 'shared'} memory, which nano does not run`);
+    return null;
+  }
+  if (limitsOf.initial > limits.memoryPages) {
+    errors.push(
+      `needs ${limitsOf.initial} pages of memory at start, above its limit of ${limits.memoryPages} (raise \`memory:\` in nano.yml to at least ${limitsOf.initial})`,
+    );
+    return null;
+  }
+  return {
+    imported: importedMemory !== undefined,
+    initialPages: limitsOf.initial,
+    maximumPages: Math.min(limitsOf.maximum ?? limits.memoryPages, limits.memoryPages),
+  };
+}
+
+/** Checks raw module bytes for one function; every problem found is listed. */
+export function checkModule(bytes: Uint8Array, fn: ModuleCheckInput): ModuleCheck {
+  if (!hasWasmMagic(bytes)) {
+    return { ok: false, errors: ['is not a WebAssembly module (it does not start with the bytes \\0asm)'] };
+  }
+  try {
+    // The engine's own validation is the one that matters: it is what will run the module.
+    new WebAssembly.Module(bytes);
+  } catch (error) {
+    return { ok: false, errors: [`is not a valid WebAssembly module: ${(error as Error).message.replace(/^WebAssembly\.Module\(\): /, '')}`] };
+  }
+  let layout: WasmLayout;
+  try {
+    layout = readWasmLayout(bytes);
+  } catch (error) {
+    if (error instanceof WasmFormatError) return { ok: false, errors: [`could not be read: ${error.message}`] };
+    throw error;
+  }
+  const errors: string[] = [];
+  const signature = entrySignature(layout, fn, errors);
+  const imports = checkImports(layout, errors);
+  const memory = checkMemory(layout, fn.limits, errors);
+  if (errors.length > 0 || !signature) return { ok: false, errors };
+  return { ok: true, info: { signature, imports, memory, bytes: capOwnMemory(bytes, layout, fn.limits.memoryPages) } };
+}

@@ -1,0 +1,57 @@
+/**
+ * The CLI frame: parse argv with yargs, run one command, return its exit code
+ * (0 ok, 1 failure, 2 bad usage). It never calls process.exit — bin.ts does —
+ * so tests drive it in-process with captured output.
+ */
+import yargs, { type Argv } from 'yargs';
+import { NANO_VERSION } from '../package-root.js';
+import { registerBuild } from './commands/build.js';
+import { registerInit } from './commands/init.js';
+import { createContext, UsageError, type CommandContext, type GlobalFlags } from './context.js';
+import { processIo, type CliIo } from './io.js';
+import { createOutput } from './output.js';
+import { reportError } from './report-error.js';
+
+const COMMANDS: readonly ((cli: Argv<GlobalFlags>, ctx: CommandContext) => Argv<GlobalFlags>)[] = [registerInit, registerBuild];
+
+function parser(argv: readonly string[], ctx: CommandContext): Argv<GlobalFlags> {
+  let cli = yargs([...argv])
+    .scriptName('nano')
+    .usage('nano — build, run and deploy WebAssembly functions\n\nUsage: $0 <command> [options]')
+    .option('config', { alias: 'c', type: 'string', default: 'nano.yml', describe: 'Path to the project file', global: true })
+    .option('stage', { type: 'string', default: 'dev', describe: 'Stage, available in nano.yml as ${stage}', global: true })
+    .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output on stdout', global: true })
+    .strict()
+    .demandCommand(1, 'Name a command.')
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version(NANO_VERSION)
+    .wrap(Math.min(110, ctx.io.stdout.columns ?? 100))
+    .epilogue('Docs: README.md · nano.yml reference: schema/nano.schema.json')
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      // recommendCommands says only "Did you mean build?"; name what was typed too.
+      const typed = argv.find((arg) => !arg.startsWith('-'));
+      throw new UsageError(message.startsWith('Did you mean') ? `unknown command "${typed}". ${message}` : message);
+    }) as unknown as Argv<GlobalFlags>;
+  for (const register of COMMANDS) cli = register(cli, ctx);
+  return cli;
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = 0;
+  const ctx = createContext(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await parser(argv, ctx).parseAsync([...argv], {}, (_error, _flags, helpOrVersion) => {
+      // yargs hands --help and --version text here instead of printing it.
+      if (helpOrVersion) io.stdout.write(`${helpOrVersion}\n`);
+    });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, createOutput(io, { json: argv.includes('--json') }));
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * `resolveConfig()` turns a nano.yml into the one read-only configuration the
+ * builder consumes: substituted, validated, defaults applied, durations in ms,
+ * paths absolute. It is the only place that applies defaults.
+ *
+ * Strategy: collect every problem of a stage (YAML syntax, then substitution and
+ * schema, then the checks a schema cannot express) and report them all at once.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { NanoError, ProblemsError, type Problem } from '../errors.js';
+import { parseDuration } from './durations.js';
+import { substitute } from './substitute.js';
+import { validateAgainstSchema } from './validate.js';
+import type { HttpMethod, Limits, Route } from './types.js';
+import { parseYamlSource, type YamlSource } from './yaml-source.js';
+
+/** Built-in defaults, used where neither the function nor `defaults:` sets a limit. */
+export const BUILTIN_DEFAULTS = {
+  memoryPages: 16,
+  timeoutMs: 5_000,
+  cacheTtlMs: 60_000,
+  concurrency: null,
+} as const satisfies Limits;
+
+/** Paths the platform serves itself; a function route may not shadow them. */
+const RESERVED_PREFIXES = ['/exec', '/stats', '/healthz', '/functions', '/deployments', '/artifacts', '/register', '/logs'];
+
+export interface ResolvedFunction {
+  readonly name: string;
+  /** Absolute path of the .wat or .wasm file. */
+  readonly source: string;
+  /** The source as written in nano.yml (relative to the project folder). */
+  readonly sourceRelative: string;
+  readonly entry: string;
+  readonly description: string | undefined;
+  readonly limits: Readonly<Limits>;
+  readonly routes: readonly Readonly<Route>[];
+}
+
+export interface ResolvedConfig {
+  /** Absolute path of the nano.yml. */
+  readonly file: string;
+  /** The project folder: every relative path in nano.yml is relative to it. */
+  readonly dir: string;
+  readonly service: string;
+  readonly stage: string;
+  readonly providerUrl: string | undefined;
+  readonly functions: readonly ResolvedFunction[];
+}
+
+export interface ResolveOptions {
+  stage?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Base for relative config paths and for file names in messages. */
+  cwd?: string;
+}
+
+/* The shape the schema guarantees once validation passed. */
+interface RawRoute {
+  method?: HttpMethod;
+  path: string;
+}
+interface RawFunction {
+  source: string;
+  entry?: string;
+  description?: string;
+  memory?: number;
+  timeout?: number | string;
+  cacheTtl?: number | string;
+  concurrency?: number;
+  http?: RawRoute | RawRoute[];
+}
+interface RawConfig {
+  service: string;
+  provider?: { url?: string };
+  defaults?: { memory?: number; timeout?: number | string; cacheTtl?: number | string; concurrency?: number };
+  functions: Record<string, RawFunction>;
+}
+
+function displayName(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export async function resolveConfig(configPath: string, options: ResolveOptions = {}): Promise<ResolvedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const file = resolve(cwd, configPath);
+  const shown = displayName(file, cwd);
+
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new NanoError('ConfigNotFound', `cannot read ${shown}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
+      value: file,
+      hint: 'run nano in a project folder, pass -c path/to/nano.yml, or create a project with `nano init`',
+      cause,
+    });
+  }
+
+  const parsed = parseYamlSource(shown, text);
+  if (!parsed.source) throw invalid(shown, parsed.problems);
+  const source = parsed.source;
+  if (source.value === null || source.value === undefined) {
+    throw invalid(shown, [{ file: shown, line: 1, column: 1, message: 'the file is empty; expected at least `service:` and `functions:`' }]);
+  }
+
+  const stage = options.stage ?? 'dev';
+  const substituted = substitute(source, { env: options.env ?? process.env, stage });
+  const problems = [...substituted.problems, ...validateAgainstSchema(substituted.value, source)];
+  if (problems.length > 0) throw invalid(shown, problems);
+
+  const raw = substituted.value as RawConfig;
+  const dir = dirname(file);
+  const functions = Object.entries(raw.functions).map(([name, fn]) => resolveFunction(name, fn, raw, dir));
+  const semanticProblems = [...(await checkSources(functions, source)), ...checkRoutes(raw, source)];
+  if (semanticProblems.length > 0) throw invalid(shown, semanticProblems);
+
+  return deepFreeze({
+    file,
+    dir,
+    service: raw.service,
+    stage,
+    providerUrl: raw.provider?.url?.replace(/\/+$/, ''),
+    functions,
+  });
+}
+
+function invalid(shown: string, unordered: Problem[]): ProblemsError {
+  const problems = [...unordered].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return new ProblemsError('ConfigInvalid', `${shown} is invalid (${count}):`, problems, 'fix the file and run the command again');
+}
+
+function routesOf(fn: RawFunction): RawRoute[] {
+  if (fn.http === undefined) return [];
+  return Array.isArray(fn.http) ? fn.http : [fn.http];
+}
+
+function resolveFunction(name: string, fn: RawFunction, raw: RawConfig, dir: string): ResolvedFunction {
+  const defaults = raw.defaults ?? {};
+  // The schema has checked both durations, so parseDuration cannot miss here.
+  const duration = (own: number | string | undefined, inherited: number | string | undefined, builtin: number) =>
+    parseDuration(own ?? inherited) ?? builtin;
+  return {
+    name,
+    source: resolve(dir, fn.source),
+    sourceRelative: fn.source,
+    entry: fn.entry ?? '_start',
+    description: fn.description,
+    limits: {
+      memoryPages: fn.memory ?? defaults.memory ?? BUILTIN_DEFAULTS.memoryPages,
+      timeoutMs: duration(fn.timeout, defaults.timeout, BUILTIN_DEFAULTS.timeoutMs),
+      cacheTtlMs: duration(fn.cacheTtl, defaults.cacheTtl, BUILTIN_DEFAULTS.cacheTtlMs),
+      concurrency: fn.concurrency ?? defaults.concurrency ?? BUILTIN_DEFAULTS.concurrency,
+    },
+    routes: routesOf(fn).map((route) => ({ method: route.method ?? 'GET', path: normalizeRoutePath(route.path) })),
+  };
+}
+
+function normalizeRoutePath(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
+
+async function checkSources(functions: ResolvedFunction[], source: YamlSource): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const fn of functions) {
+    const where = ['functions', fn.name, 'source'];
+    try {
+      const info = await stat(fn.source);
+      if (!info.isFile()) problems.push(source.problem(where, `expected a file, got the folder "${fn.sourceRelative}"`));
+    } catch {
+      problems.push(source.problem(where, `source file "${fn.sourceRelative}" does not exist (looked for ${fn.source})`));
+    }
+  }
+  return problems;
+}
+
+function checkRoutes(raw: RawConfig, source: YamlSource): Problem[] {
+  const problems: Problem[] = [];
+  const taken = new Map<string, string>();
+  for (const [name, fn] of Object.entries(raw.functions)) {
+    const routes = routesOf(fn);
+    routes.forEach((route, index) => {
+      const where = Array.isArray(fn.http) ? ['functions', name, 'http', index, 'path'] : ['functions', name, 'http', 'path'];
+      const path = normalizeRoutePath(route.path);
+      const reserved = RESERVED_PREFIXES.find((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+      if (reserved) {
+        problems.push(source.problem(where, `route "${path}" is reserved by the platform (${reserved}); choose another path`));
+        return;
+      }
+      const method = route.method ?? 'GET';
+      // ANY overlaps every method, so it is compared against all of them.
+      for (const other of method === 'ANY' ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY'] : [method, 'ANY']) {
+        const owner = taken.get(`${other} ${path}`);
+        if (owner) {
+          problems.push(source.problem(where, `duplicate route ${method} ${path}: already used by function "${owner}"`));
+          return;
+        }
+      }
+      taken.set(`${method} ${path}`, name);
+    });
+  }
+  return problems;
+}

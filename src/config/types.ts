@@ -1,0 +1,19 @@
+/** Types that nano.yml defines and every later stage carries along unchanged. */
+
+export interface Limits {
+  /** Maximum linear memory in 64 KiB pages. */
+  memoryPages: number;
+  /** Wall-clock limit per invocation, in ms. */
+  timeoutMs: number;
+  /** How long a compiled module stays warm after its last invocation, in ms. */
+  cacheTtlMs: number;
+  /** Maximum simultaneous instances; null means bounded only by the pool. */
+  concurrency: number | null;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
+
+export interface Route {
+  method: HttpMethod;
+  path: string;
+}

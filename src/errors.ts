@@ -1,0 +1,95 @@
+/**
+ * The error family of nano. Every error a user can cause is a `NanoError` with a
+ * stable `code` (callers switch on it, never on message text), the offending
+ * value when there is one, and a hint that says what to do. Anything that is not
+ * a `NanoError` reaching the top level is a bug in nano.
+ */
+
+export type ErrorCode =
+  | 'ConfigInvalid'
+  | 'ConfigNotFound'
+  | 'BuildFailed'
+  | 'ManifestInvalid'
+  | 'InitRefused'
+  | 'TemplateNotFound'
+  | 'FunctionNotFound'
+  | 'BadArguments'
+  | 'FunctionTimeout'
+  | 'FunctionTrapped'
+  | 'ConcurrencyLimit'
+  | 'Overloaded'
+  | 'PayloadTooLarge'
+  | 'Unauthorized'
+  | 'DeployConflict'
+  | 'RequestInvalid'
+  | 'RemoteError'
+  | 'NotFound';
+
+export interface NanoErrorOptions {
+  /** The value that was wrong, shown to the user and carried in JSON output. */
+  value?: unknown;
+  /** What the user can do about it. */
+  hint?: string;
+  cause?: unknown;
+}
+
+export class NanoError extends Error {
+  readonly code: ErrorCode;
+  readonly value: unknown;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: NanoErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NanoError';
+    this.code = code;
+    this.value = options.value;
+    this.hint = options.hint;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint?: string } {
+    return this.hint === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, hint: this.hint };
+  }
+}
+
+/**
+ * One located problem in a user's file: `nano.yml:7:14 functions.sum.timeout: ...`
+ * or `functions/sum.wat:3:5: error: ...`. Collected so that every problem is
+ * reported at once rather than one per run.
+ */
+export interface Problem {
+  file: string;
+  line?: number;
+  column?: number;
+  /** Dotted key path inside the file (`functions.sum.timeout`), when it applies. */
+  path?: string;
+  message: string;
+  /** Extra lines shown under the message (a source excerpt with a caret). */
+  detail?: string;
+}
+
+export function formatProblem(problem: Problem): string {
+  let where = problem.file;
+  if (problem.line !== undefined) where += `:${problem.line}`;
+  if (problem.column !== undefined) where += `:${problem.column}`;
+  const head = problem.path ? `${where} ${problem.path}: ${problem.message}` : `${where}: ${problem.message}`;
+  return problem.detail ? `${head}\n${problem.detail}` : head;
+}
+
+/** An error made of several located problems (an invalid nano.yml, a failed build). */
+export class ProblemsError extends NanoError {
+  readonly problems: readonly Problem[];
+
+  constructor(code: ErrorCode, summary: string, problems: readonly Problem[], hint?: string) {
+    super(code, `${summary}\n${problems.map((p) => `  ${formatProblem(p).replaceAll('\n', '\n  ')}`).join('\n')}`, {
+      hint,
+      value: problems,
+    });
+    this.problems = problems;
+  }
+}
+
+export function isNanoError(error: unknown): error is NanoError {
+  return error instanceof NanoError;
+}
