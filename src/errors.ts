@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'DeployConflict'
   | 'RequestInvalid'
   | 'RemoteError'
-  | 'NotFound';
+  | 'NotFound'
+  | 'ListenFailed';
 
 export interface NanoErrorOptions {
   /** The value that was wrong, shown to the user and carried in JSON output. */

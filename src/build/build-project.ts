@@ -89,7 +89,8 @@ async function buildFunction(
   buildDir: string,
   previous: FunctionArtifact | undefined,
   display: (path: string) => string,
-): Promise<Built | Problem[]> {
+  reuseOnly = false,
+): Promise<Built | Problem[] | undefined> {
   const started = performance.now();
   const shownSource = display(fn.source);
   let sourceBytes: Uint8Array;
@@ -114,6 +115,7 @@ async function buildFunction(
     const entry = { ...previous, ...base };
     return { entry, bytes: reused, status: 'up to date', durationMs: performance.now() - started };
   }
+  if (reuseOnly) return undefined;
 
   let moduleBytes = sourceBytes;
   if (extname(fn.source) === '.wat') {
@@ -155,19 +157,20 @@ export async function buildProject(config: ResolvedConfig, options: BuildOptions
     options.onProgress?.({ name: fn.name, index, total: selected.length });
     const outcome = await buildFunction(fn, buildDir, previous.get(fn.name), display);
     if (Array.isArray(outcome)) problems.push(...outcome);
-    else built.push(outcome);
+    else if (outcome) built.push(outcome);
   }
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 error' : `${problems.length} errors`;
     throw new ProblemsError('BuildFailed', `build failed with ${count}; ${display(buildDir)} was left as it was:`, problems);
   }
 
-  // With --function, the others are carried over only while they are still current.
+  // With --function, the others are carried over only while they are still current
+  // (never compiled: building only the named ones is the point of the flag).
   const carried: Built[] = [];
   for (const fn of config.functions) {
     if (selected.includes(fn)) continue;
-    const outcome = await buildFunction(fn, buildDir, previous.get(fn.name), display);
-    if (!Array.isArray(outcome) && outcome.status === 'up to date') carried.push(outcome);
+    const outcome = await buildFunction(fn, buildDir, previous.get(fn.name), display, true);
+    if (outcome && !Array.isArray(outcome)) carried.push(outcome);
   }
 
   const order = new Map(config.functions.map((fn, index) => [fn.name, index]));

@@ -6,13 +6,20 @@
 import yargs, { type Argv } from 'yargs';
 import { NANO_VERSION } from '../package-root.js';
 import { registerBuild } from './commands/build.js';
+import { registerDev } from './commands/dev.js';
 import { registerInit } from './commands/init.js';
+import { registerInvoke } from './commands/invoke.js';
 import { createContext, UsageError, type CommandContext, type GlobalFlags } from './context.js';
 import { processIo, type CliIo } from './io.js';
 import { createOutput } from './output.js';
 import { reportError } from './report-error.js';
 
-const COMMANDS: readonly ((cli: Argv<GlobalFlags>, ctx: CommandContext) => Argv<GlobalFlags>)[] = [registerInit, registerBuild];
+const COMMANDS: readonly ((cli: Argv<GlobalFlags>, ctx: CommandContext) => Argv<GlobalFlags>)[] = [
+  registerInit,
+  registerBuild,
+  registerDev,
+  registerInvoke,
+];
 
 function parser(argv: readonly string[], ctx: CommandContext): Argv<GlobalFlags> {
   let cli = yargs([...argv])
@@ -34,7 +41,12 @@ function parser(argv: readonly string[], ctx: CommandContext): Argv<GlobalFlags>
       if (error) throw error;
       // recommendCommands says only "Did you mean build?"; name what was typed too.
       const typed = argv.find((arg) => !arg.startsWith('-'));
-      throw new UsageError(message.startsWith('Did you mean') ? `unknown command "${typed}". ${message}` : message);
+      if (message.startsWith('Did you mean')) throw new UsageError(`unknown command "${typed}". ${message}`);
+      // With no close command, yargs calls the first word an "argument"; in command position it is a command.
+      if (typed !== undefined && argv[0] === typed && message === `Unknown argument: ${typed}`) {
+        throw new UsageError(`unknown command "${typed}"`);
+      }
+      throw new UsageError(message);
     }) as unknown as Argv<GlobalFlags>;
   for (const register of COMMANDS) cli = register(cli, ctx);
   return cli;

@@ -100,7 +100,9 @@ export async function resolveConfig(configPath: string, options: ResolveOptions 
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    throw new NanoError('ConfigNotFound', `cannot read ${shown}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(cause));
+    throw new NanoError('ConfigNotFound', `cannot read ${shown}: ${why}`, {
       value: file,
       hint: 'run nano in a project folder, pass -c path/to/nano.yml, or create a project with `nano init`',
       cause,
@@ -116,7 +118,10 @@ export async function resolveConfig(configPath: string, options: ResolveOptions 
 
   const stage = options.stage ?? 'dev';
   const substituted = substitute(source, { env: options.env ?? process.env, stage });
-  const problems = [...substituted.problems, ...validateAgainstSchema(substituted.value, source)];
+  // A value whose substitution failed was already reported; its schema error (`got ""`) would only repeat it.
+  const unsubstituted = new Set(substituted.problems.map((problem) => problem.path));
+  const schemaProblems = validateAgainstSchema(substituted.value, source).filter((problem) => !unsubstituted.has(problem.path));
+  const problems = [...substituted.problems, ...schemaProblems];
   if (problems.length > 0) throw invalid(shown, problems);
 
   const raw = substituted.value as RawConfig;

@@ -73,8 +73,8 @@ function toKeyPath(instancePath: string): string[] {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
+  if (typeof value === 'object') return Object.keys(value).length === 0 ? 'an empty mapping' : 'a mapping';
   if (typeof value === 'string') return JSON.stringify(value);
   return String(value);
 }
@@ -174,6 +174,15 @@ function explain(errors: readonly ErrorObject[], prefix: string, fallback: strin
   return explained;
 }
 
+const YAML_TYPE_NAMES: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+};
+
 function toProblem({ error, instancePath, expected }: Explained, source: YamlSource, root: unknown): Problem {
   const segments = toKeyPath(instancePath);
   const params = error.params as Record<string, unknown>;
@@ -198,7 +207,9 @@ function toProblem({ error, instancePath, expected }: Explained, source: YamlSou
     const key = error.propertyName;
     return source.problem(pathFromSegments([...segments, key], root), `expected ${expected ?? 'a valid name'}, got "${key}"`, 'key');
   }
-  const message = expected ? `expected ${expected}` : (error.message ?? 'invalid value');
+  // Without an `x-expected` phrase, say the type in YAML's words rather than ajv's "must be object".
+  const typeName = error.keyword === 'type' ? YAML_TYPE_NAMES[String(params.type)] : undefined;
+  const message = expected ? `expected ${expected}` : typeName ? `expected ${typeName}` : (error.message ?? 'invalid value');
   return source.problem(pathFromSegments(segments, root), `${message}, got ${describe(error.data)}`);
 }
 

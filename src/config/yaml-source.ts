@@ -2,7 +2,7 @@
  * nano.yml parsed with its positions kept, so that every later problem can be
  * reported as `nano.yml:LINE:COL key.path: ...`.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Problem } from '../errors.js';
 
 export type KeyPath = readonly (string | number)[];
@@ -31,7 +31,10 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const problems: Problem[] = doc.errors.map((error) => {
     const position = lineCounter.linePos(error.pos[0]);
-    return { file, line: position.line, column: position.col, message: `invalid YAML: ${firstLine(error.message)}` };
+    // yaml says only "Map keys must be unique"; name the key, as a user looks for it.
+    const duplicate = error.code === 'DUPLICATE_KEY' ? keyStartingAt(doc, error.pos[0]) : undefined;
+    const message = duplicate === undefined ? firstLine(error.message) : `duplicate key "${duplicate}"; a key may appear only once in a mapping`;
+    return { file, line: position.line, column: position.col, message: `invalid YAML: ${message}` };
   });
   if (problems.length > 0) return { problems };
 
@@ -47,6 +50,20 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
     problem: (path, message, part = 'value') => ({ file, ...locate(path, part), path: formatKeyPath(path), message }),
   };
   return { source, problems };
+}
+
+function keyStartingAt(doc: Document, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function offsetOf(doc: Document, path: KeyPath, part: 'key' | 'value'): number {

@@ -97,5 +97,5 @@ export async function initProject(dir: string, template: string): Promise<InitRe
     if (existed && !existsSync(dir)) await mkdir(dir);
     throw error;
   }
-  return { service, files: files.sort(), nextSteps: ['nano build'] };
+  return { service, files: files.sort(), nextSteps: ['nano build', 'nano dev'] };
 }

@@ -1,0 +1,51 @@
+/**
+ * `nano dev` without the CLI: build output → executor + routes → Hono app on a
+ * socket. The socket and the app stay up for the server's life; functions are
+ * swapped underneath them by the BuildLoader, so a new version never needs a
+ * restart.
+ */
+import type { BuildManifest } from '../build/index.js';
+import { createExecutor, type Executor, type ExecutorOptions } from '../runtime/index.js';
+import { createApp, listen, RouteTable } from '../server/index.js';
+import { BuildLoader, type LoadedFunction } from './load-build.js';
+
+export interface DevServerOptions {
+  port: number;
+  host: string;
+  executor?: ExecutorOptions;
+  onInternalError?: (error: unknown) => void;
+}
+
+export interface DevServer {
+  url: string;
+  executor: Executor;
+  routes: RouteTable;
+  /** Loads (or reloads) a build; new invocations get the new versions. */
+  load(buildDir: string, manifest: BuildManifest): Promise<LoadedFunction[]>;
+  close(): Promise<void>;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const executor = createExecutor(options.executor);
+  const routes = new RouteTable();
+  const loader = new BuildLoader(executor, routes);
+  const app = createApp({ host: executor, routes, onInternalError: options.onInternalError });
+  let listening;
+  try {
+    listening = await listen(app, { port: options.port, host: options.host });
+  } catch (error) {
+    await executor.close();
+    throw error;
+  }
+  const server = listening;
+  return {
+    url: server.url,
+    executor,
+    routes,
+    load: (buildDir, manifest) => loader.load(buildDir, manifest),
+    close: async () => {
+      await server.close();
+      await executor.close();
+    },
+  };
+}

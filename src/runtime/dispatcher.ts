@@ -1,0 +1,276 @@
+/**
+ * Moves invocations through the shared slots: writes a job, publishes it on the
+ * ring, collects outcomes when a worker says some are ready, and runs the
+ * watchdog that stops overrunning invocations. Outcomes are plain values, never
+ * rejections: the executor words the errors.
+ *
+ * Slot life: FREE → QUEUED (main) → RUNNING(worker) → DONE | FAILED (worker) →
+ * FREE (main, after reading). A timed-out slot goes RUNNING → REVOKED (main)
+ * and stays out of use until its worker's thread has ended, so a late write
+ * from the dying thread can never land in a reused slot.
+ */
+import type { ValueType } from '../build/manifest.js';
+import type { WasmValue } from './args.js';
+import { pushJob } from './job-ring.js';
+import {
+  CTL_RESULTS_PENDING,
+  HDR_ERROR_BYTES,
+  HDR_MODULE,
+  HDR_STATE,
+  RUNNING_BASE,
+  SLOT_DONE,
+  SLOT_FAILED,
+  SLOT_FREE,
+  SLOT_REVOKED,
+  TIME_END,
+  TIME_START,
+  clockMs,
+  createSharedViews,
+  headerIndex,
+  timeIndex,
+  valueByteOffset,
+  valueIndex,
+  type LoadMessage,
+  type SharedViews,
+} from './protocol.js';
+import { WorkerPool, type PoolHealth } from './worker-pool.js';
+
+export interface JobRequest {
+  moduleId: number;
+  params: readonly ValueType[];
+  results: readonly ValueType[];
+  args: readonly WasmValue[];
+  timeoutMs: number;
+}
+
+export type JobOutcome =
+  | { kind: 'ok'; values: WasmValue[]; durationMs: number }
+  | { kind: 'trap'; message: string; durationMs: number }
+  | { kind: 'timeout'; durationMs: number }
+  /** No free slot (the executor's queue bound normally prevents it). */
+  | { kind: 'busy' }
+  /** No worker can start. */
+  | { kind: 'unavailable'; message: string }
+  | { kind: 'closed' };
+
+interface Job {
+  readonly request: JobRequest;
+  readonly settle: (outcome: JobOutcome) => void;
+  /** Re-queued once already because its worker died under it; a second time fails it. */
+  requeued: boolean;
+}
+
+/**
+ * How often the watchdog looks at running invocations while any are pending.
+ * An overrun is caught within this plus event-loop lag: well inside the 50 ms
+ * the contract allows, at 100 cheap wake-ups a second only while busy.
+ */
+const WATCHDOG_MS = 10;
+
+export interface DispatcherOptions {
+  poolSize: number;
+  slotCount: number;
+}
+
+export class Dispatcher {
+  private readonly views: SharedViews;
+  private readonly pool: WorkerPool;
+  private readonly jobs: (Job | undefined)[];
+  private readonly free: number[] = [];
+  /** Slots queued or running: scanned when a worker announces results. */
+  private readonly pending: number[] = [];
+  /** Revoked slots per terminating worker, freed when its thread has ended. */
+  private readonly quarantine = new Map<number, number[]>();
+  private readonly decoder = new TextDecoder();
+  private watchdog: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: DispatcherOptions) {
+    this.views = createSharedViews({ slotCount: options.slotCount });
+    this.jobs = new Array<Job | undefined>(options.slotCount).fill(undefined);
+    for (let slot = options.slotCount - 1; slot >= 0; slot--) this.free.push(slot);
+    this.pool = new WorkerPool({
+      size: options.poolSize,
+      views: this.views,
+      onResults: () => this.collect(),
+      onExit: (workerId) => this.workerExited(workerId),
+    });
+  }
+
+  get poolSize(): number {
+    return this.pool.size;
+  }
+
+  /** Why nothing can run (workers keep failing to boot), if so. */
+  get failure(): Error | undefined {
+    return this.pool.failure;
+  }
+
+  health(): PoolHealth {
+    return this.pool.health();
+  }
+
+  loadModule(message: LoadMessage): void {
+    this.pool.load(message);
+  }
+
+  dropModule(id: number): void {
+    this.pool.drop(id);
+  }
+
+  submit(request: JobRequest): Promise<JobOutcome> {
+    if (this.closed) return Promise.resolve({ kind: 'closed' });
+    const slot = this.free.pop();
+    if (slot === undefined) return Promise.resolve({ kind: 'busy' });
+    const { header, floats, bigints } = this.views;
+    header[headerIndex(slot, HDR_MODULE)] = request.moduleId;
+    const { params, args } = request;
+    for (let i = 0; i < params.length; i++) {
+      if (params[i] === 'i64') bigints[valueIndex(slot, i)] = args[i] as bigint;
+      else floats[valueIndex(slot, i)] = args[i] as number;
+    }
+    return new Promise<JobOutcome>((settle) => {
+      this.jobs[slot] = { request, settle, requeued: false };
+      this.pending.push(slot);
+      pushJob(this.views, slot);
+      this.watchdog ??= setInterval(() => this.tick(), WATCHDOG_MS);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.watchdog !== undefined) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    for (const slot of this.pending.splice(0)) this.take(slot)?.settle({ kind: 'closed' });
+    await this.pool.close();
+  }
+
+  /** Reads every finished slot. Runs on a worker's "results ready" message. */
+  private collect(): void {
+    // Cleared before the scan: a slot finishing after this line sends a new message.
+    Atomics.store(this.views.control, CTL_RESULTS_PENDING, 0);
+    const { header } = this.views;
+    const { pending } = this;
+    let i = 0;
+    while (i < pending.length) {
+      const slot = pending[i] as number;
+      const state = Atomics.load(header, headerIndex(slot, HDR_STATE));
+      if (state !== SLOT_DONE && state !== SLOT_FAILED) {
+        i++;
+        continue;
+      }
+      pending[i] = pending[pending.length - 1] as number;
+      pending.pop();
+      this.finish(slot, state);
+    }
+  }
+
+  private finish(slot: number, state: number): void {
+    const job = this.take(slot);
+    if (job === undefined) return;
+    const { times, floats, bigints, bytes, header } = this.views;
+    const durationMs = (times[timeIndex(slot, TIME_END)] as number) - (times[timeIndex(slot, TIME_START)] as number);
+    let outcome: JobOutcome;
+    if (state === SLOT_DONE) {
+      const { results } = job.request;
+      const values = new Array<WasmValue>(results.length);
+      for (let i = 0; i < results.length; i++) {
+        values[i] = results[i] === 'i64' ? (bigints[valueIndex(slot, i)] as bigint) : (floats[valueIndex(slot, i)] as number);
+      }
+      outcome = { kind: 'ok', values, durationMs };
+    } else {
+      const start = valueByteOffset(slot);
+      // A copy: TextDecoder does not read shared memory.
+      const text = bytes.slice(start, start + (header[headerIndex(slot, HDR_ERROR_BYTES)] as number));
+      outcome = { kind: 'trap', message: this.decoder.decode(text), durationMs };
+    }
+    this.release(slot);
+    job.settle(outcome);
+  }
+
+  private take(slot: number): Job | undefined {
+    const job = this.jobs[slot];
+    this.jobs[slot] = undefined;
+    return job;
+  }
+
+  private release(slot: number): void {
+    Atomics.store(this.views.header, headerIndex(slot, HDR_STATE), SLOT_FREE);
+    this.free.push(slot);
+  }
+
+  private forget(slot: number): void {
+    const at = this.pending.indexOf(slot);
+    if (at < 0) return;
+    this.pending[at] = this.pending[this.pending.length - 1] as number;
+    this.pending.pop();
+  }
+
+  private tick(): void {
+    // A worker terminated between flagging results and posting its message
+    // would leave the flag set forever; collecting here makes that harmless.
+    this.collect();
+    if (this.pending.length === 0) {
+      clearInterval(this.watchdog);
+      this.watchdog = undefined;
+      return;
+    }
+    const now = clockMs();
+    const { header, times } = this.views;
+    for (const { id, slot } of this.pool.running()) {
+      if (slot < 0) continue;
+      const job = this.jobs[slot];
+      if (job === undefined) continue;
+      const elapsed = now - (times[timeIndex(slot, TIME_START)] as number);
+      if (elapsed < job.request.timeoutMs) continue;
+      const running = RUNNING_BASE + id;
+      // Lost only if the invocation finished just now: then its result stands.
+      if (Atomics.compareExchange(header, headerIndex(slot, HDR_STATE), running, SLOT_REVOKED) !== running) continue;
+      this.forget(slot);
+      this.take(slot);
+      const held = this.quarantine.get(id);
+      if (held === undefined) this.quarantine.set(id, [slot]);
+      else held.push(slot);
+      this.pool.retire(id);
+      job.settle({ kind: 'timeout', durationMs: elapsed });
+    }
+  }
+
+  /**
+   * A worker's thread ended. Its revoked slots are safe to reuse now. A job it
+   * had claimed but not finished (it took one in the instant before a
+   * termination, or it crashed) goes back on the ring once; invocations are
+   * fresh instances, so running one again is safe.
+   */
+  private workerExited(workerId: number): void {
+    if (this.closed) return;
+    for (const slot of this.quarantine.get(workerId) ?? []) this.release(slot);
+    this.quarantine.delete(workerId);
+    const running = RUNNING_BASE + workerId;
+    const { header } = this.views;
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const slot = this.pending[i] as number;
+      if (Atomics.load(header, headerIndex(slot, HDR_STATE)) !== running) continue;
+      const job = this.jobs[slot];
+      if (job !== undefined && !job.requeued) {
+        job.requeued = true;
+        pushJob(this.views, slot);
+        continue;
+      }
+      this.forget(slot);
+      this.take(slot);
+      this.release(slot);
+      job?.settle({ kind: 'trap', message: 'the worker running it stopped unexpectedly', durationMs: 0 });
+    }
+    this.collect();
+    // Workers keep dying before they boot (a missing or broken worker file):
+    // nothing queued will ever run, so say so instead of waiting forever.
+    const failure = this.pool.failure;
+    if (failure === undefined) return;
+    for (const slot of this.pending.splice(0)) {
+      this.take(slot)?.settle({ kind: 'unavailable', message: failure.message });
+      this.release(slot);
+    }
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The nanoprocess runtime. Strategy: admission happens here, on the main
+ * thread, synchronously and in O(1): unknown function → FunctionNotFound, bad
+ * arguments → BadArguments, over `concurrency` → ConcurrencyLimit at once, queue
+ * full → Overloaded; only then does a call take a shared slot and wait in the
+ * FIFO ring for a worker (dispatcher.ts). Versions and module caching live in
+ * function-table.ts, threads in worker-pool.ts; this file words outcomes as
+ * results or NanoErrors and keeps the stats.
+ */
+import { availableParallelism } from 'node:os';
+import type { FunctionArtifact, Limits, MemoryInfo, Route, Signature } from '../build/manifest.js';
+import { coerceArgs, renderResults, type RawArg } from './args.js';
+import { Dispatcher, type JobOutcome } from './dispatcher.js';
+import { FunctionTable, type FunctionEntry, type FunctionVersion } from './function-table.js';
+import { unsupportedImports } from './platform-imports.js';
+import { MAX_VALUES } from './protocol.js';
+import { OverloadedError, concurrencyLimit, deployRefused, functionNotFound, functionTimeout, functionTrapped } from './runtime-errors.js';
+import type { FunctionStats } from './stats.js';
+
+export interface ExecutorOptions {
+  /** Worker threads running invocations; one warm spare is kept beside them. Default: os.availableParallelism(). */
+  poolSize?: number;
+  /** Calls that may wait for a free worker before further calls get Overloaded. Default 1024. */
+  queueLimit?: number;
+}
+
+export interface InvokeResult {
+  /** The rendered result: `42`, `9000000000000000000`, `0.5`; '' for a void entry. */
+  value: string;
+  /** How long the instance ran (instantiation included, queueing excluded). */
+  durationMs: number;
+  /** The module had to be compiled or handed to the workers for this call. */
+  coldStart: boolean;
+  version: number;
+}
+
+export interface FunctionInfo {
+  name: string;
+  version: number;
+  entry: string;
+  sha256: string;
+  signature: Signature;
+  limits: Limits;
+  memory: MemoryInfo | null;
+  routes: Route[];
+}
+
+export interface RuntimeHealth {
+  workers: { active: number; spare: number; stopping: number };
+  /** Worker threads started so far; grows by one per replaced (timed-out or crashed) worker. */
+  spawned: number;
+  /** Calls admitted and not finished (running, queued or loading their module). */
+  outstanding: number;
+  functions: number;
+}
+
+export interface Executor {
+  /** Installs (or atomically replaces) a function; resolves once its module is compiled. */
+  deploy(fn: FunctionArtifact, bytes: Uint8Array, version: number): Promise<void>;
+  /** Uninstalls a function; calls in flight finish. False if it was not installed. */
+  remove(name: string): boolean;
+  has(name: string): boolean;
+  info(name: string): FunctionInfo | undefined;
+  list(): FunctionInfo[];
+  /** Runs one invocation; rejects with a NanoError (see runtime-errors.ts). */
+  invoke(name: string, args?: readonly RawArg[]): Promise<InvokeResult>;
+  stats(name: string): FunctionStats;
+  health(): RuntimeHealth;
+  /** Rejects pending calls and ends every worker thread and timer. */
+  close(): Promise<void>;
+}
+
+export function createExecutor(options: ExecutorOptions = {}): Executor {
+  return new NanoExecutor(options);
+}
+
+const DEFAULT_QUEUE_LIMIT = 1024;
+/** Retry-After for a full queue: invocations are short, the queue drains within seconds. */
+const RETRY_AFTER_SECONDS = 1;
+/** Slots beyond the admission bound, for revoked slots awaiting their thread's exit. */
+const SLOT_RESERVE = 16;
+
+class NanoExecutor implements Executor {
+  private readonly dispatcher: Dispatcher;
+  private readonly table: FunctionTable;
+  /** Calls admitted and not finished; bounded by pool size + queue limit. */
+  private outstanding = 0;
+  private readonly capacity: number;
+  /** Latest deploy call per name: a slower, earlier one must not win the swap. */
+  private readonly deploying = new Map<string, object>();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ExecutorOptions) {
+    const poolSize = Math.max(1, Math.floor(options.poolSize ?? availableParallelism()));
+    const queueLimit = Math.max(0, Math.floor(options.queueLimit ?? DEFAULT_QUEUE_LIMIT));
+    this.capacity = poolSize + queueLimit;
+    this.dispatcher = new Dispatcher({ poolSize, slotCount: this.capacity + poolSize + SLOT_RESERVE });
+    this.table = new FunctionTable({
+      load: (message) => this.dispatcher.loadModule(message),
+      drop: (id) => this.dispatcher.dropModule(id),
+    });
+  }
+
+  async deploy(fn: FunctionArtifact, bytes: Uint8Array, version: number): Promise<void> {
+    const { name, signature } = fn;
+    if (signature.params.length > MAX_VALUES || signature.results.length > MAX_VALUES) {
+      throw deployRefused(name, `its entry has more than ${MAX_VALUES} parameters or results`);
+    }
+    const token = {};
+    this.deploying.set(name, token);
+    const copy = bytes.slice();
+    let module: WebAssembly.Module;
+    try {
+      module = await WebAssembly.compile(copy);
+    } catch (cause) {
+      throw deployRefused(name, `the artifact is not valid WebAssembly (${cause instanceof Error ? cause.message : String(cause)})`);
+    }
+    const unsupported = unsupportedImports(module);
+    if (unsupported.length > 0)
+      throw deployRefused(name, `it imports ${unsupported.join(', ')}; only platform.now and platform.memory exist`);
+    const entry = WebAssembly.Module.exports(module).find((e) => e.name === fn.entry);
+    if (entry?.kind !== 'function') throw deployRefused(name, `it exports no function "${fn.entry}"`);
+    if (this.closing !== undefined) throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
+    // A later deploy of the same name started meanwhile: it wins, whichever compiles first.
+    if (this.deploying.get(name) !== token) return;
+    this.deploying.delete(name);
+    this.table.install(fn, copy, version, module);
+  }
+
+  remove(name: string): boolean {
+    this.deploying.delete(name);
+    return this.table.remove(name);
+  }
+
+  has(name: string): boolean {
+    return this.table.get(name) !== undefined;
+  }
+
+  info(name: string): FunctionInfo | undefined {
+    const entry = this.table.get(name);
+    return entry === undefined ? undefined : describe(entry.current);
+  }
+
+  list(): FunctionInfo[] {
+    return this.table.names().map((name) => this.info(name) as FunctionInfo);
+  }
+
+  stats(name: string): FunctionStats {
+    const entry = this.table.get(name);
+    if (entry === undefined) throw functionNotFound(name);
+    return entry.stats.snapshot();
+  }
+
+  health(): RuntimeHealth {
+    const { active, spare, stopping, spawned } = this.dispatcher.health();
+    return { workers: { active, spare, stopping }, spawned, outstanding: this.outstanding, functions: this.table.names().length };
+  }
+
+  invoke(name: string, args: readonly RawArg[] = []): Promise<InvokeResult> {
+    try {
+      return this.admit(name, args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.table.clear();
+      await this.dispatcher.close();
+    })();
+    return this.closing;
+  }
+
+  private admit(name: string, args: readonly RawArg[]): Promise<InvokeResult> {
+    if (this.closing !== undefined) throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
+    const entry = this.table.get(name);
+    if (entry === undefined) throw functionNotFound(name);
+    const version = entry.current;
+    const { signature, limits } = version.artifact;
+    const values = coerceArgs(name, signature, args);
+    if (limits.concurrency !== null && entry.outstanding >= limits.concurrency) {
+      entry.stats.recordRejected();
+      throw concurrencyLimit(name, limits.concurrency);
+    }
+    const failure = this.dispatcher.failure;
+    if (failure !== undefined) throw new OverloadedError(`no worker can start: ${failure.message}`, RETRY_AFTER_SECONDS);
+    if (this.outstanding >= this.capacity) {
+      entry.stats.recordRejected();
+      throw new OverloadedError(`the runtime is overloaded (${this.outstanding} calls running or queued)`, RETRY_AFTER_SECONDS);
+    }
+    entry.outstanding++;
+    this.outstanding++;
+    this.table.acquire(version);
+    const request = {
+      moduleId: version.moduleId,
+      params: signature.params,
+      results: signature.results,
+      args: values,
+      timeoutMs: limits.timeoutMs,
+    };
+    if (this.table.isWarm(version)) {
+      return this.dispatcher.submit(request).then((outcome) => this.settle(entry, version, outcome, false));
+    }
+    return this.table.warm(version).then(
+      () => {
+        request.moduleId = version.moduleId;
+        return this.dispatcher.submit(request).then((outcome) => this.settle(entry, version, outcome, true));
+      },
+      (cause: unknown) => {
+        const message = cause instanceof Error ? cause.message : String(cause);
+        return this.settle(entry, version, { kind: 'trap', message: `its module could not be loaded (${message})`, durationMs: 0 }, true);
+      },
+    );
+  }
+
+  private settle(entry: FunctionEntry, version: FunctionVersion, outcome: JobOutcome, coldStart: boolean): InvokeResult {
+    entry.outstanding--;
+    this.outstanding--;
+    this.table.release(version);
+    const { name } = entry;
+    switch (outcome.kind) {
+      case 'ok':
+        entry.stats.record(outcome.durationMs, 'ok', coldStart);
+        return { value: renderResults(outcome.values), durationMs: outcome.durationMs, coldStart, version: version.version };
+      case 'trap':
+        entry.stats.record(outcome.durationMs, 'error', coldStart);
+        throw functionTrapped(name, outcome.message);
+      case 'timeout':
+        entry.stats.record(outcome.durationMs, 'timeout', coldStart);
+        throw functionTimeout(name, version.artifact.limits.timeoutMs);
+      case 'busy':
+        entry.stats.recordRejected();
+        throw new OverloadedError('the runtime is overloaded (no free slot)', RETRY_AFTER_SECONDS);
+      case 'unavailable':
+        throw new OverloadedError(`no worker can start: ${outcome.message}`, RETRY_AFTER_SECONDS);
+      case 'closed':
+        throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
+    }
+  }
+}
+
+function describe(version: FunctionVersion): FunctionInfo {
+  const { artifact } = version;
+  return {
+    name: artifact.name,
+    version: version.version,
+    entry: artifact.entry,
+    sha256: artifact.sha256,
+    signature: artifact.signature,
+    limits: artifact.limits,
+    memory: artifact.memory,
+    routes: artifact.routes,
+  };
+}

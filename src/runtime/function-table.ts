@@ -1,0 +1,171 @@
+/**
+ * The installed functions and their compiled modules. Each deploy makes a new
+ * `FunctionVersion`; swapping `entry.current` is the atomic switch: calls
+ * admitted before it hold the old version and finish on it, and the old module
+ * is let go once its last call ends. A version's module is compiled once, on
+ * the main thread, and handed to the workers on first use; after `cacheTtl`
+ * without calls it is dropped everywhere and the next call is a cold start.
+ */
+import type { FunctionArtifact } from '../build/manifest.js';
+import type { LoadMessage } from './protocol.js';
+import { StatsRecorder } from './stats.js';
+
+/** Where loaded modules go: the worker pool. */
+export interface ModuleHost {
+  load(message: LoadMessage): void;
+  drop(id: number): void;
+}
+
+export interface FunctionVersion {
+  readonly name: string;
+  readonly version: number;
+  readonly artifact: FunctionArtifact;
+  readonly bytes: Uint8Array;
+  /** Compiled, or null once the cache lapsed (recompiled from `bytes` on the next call). */
+  module: WebAssembly.Module | null;
+  /** The id the workers know the module by; -1 while they do not hold it. */
+  moduleId: number;
+  loading: Promise<void> | null;
+  /** Admitted calls not yet finished. */
+  inflight: number;
+  lastUsed: number;
+  /** Replaced or removed: unloaded as soon as `inflight` reaches 0. */
+  retired: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** A function name's state across its versions. */
+export interface FunctionEntry {
+  readonly name: string;
+  current: FunctionVersion;
+  /** Calls admitted and not finished, over all versions: what `concurrency` limits. */
+  outstanding: number;
+  readonly stats: StatsRecorder;
+}
+
+// setTimeout's own ceiling; a longer cacheTtl behaves as "practically forever".
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class FunctionTable {
+  private readonly entries = new Map<string, FunctionEntry>();
+  private readonly host: ModuleHost;
+  private nextModuleId = 1;
+
+  constructor(host: ModuleHost) {
+    this.host = host;
+  }
+
+  get(name: string): FunctionEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Makes `module` the current version of its function; the previous one retires. */
+  install(artifact: FunctionArtifact, bytes: Uint8Array, version: number, module: WebAssembly.Module): void {
+    const next: FunctionVersion = {
+      name: artifact.name,
+      version,
+      artifact,
+      bytes,
+      module,
+      moduleId: -1,
+      loading: null,
+      inflight: 0,
+      lastUsed: Date.now(),
+      retired: false,
+      timer: undefined,
+    };
+    const entry = this.entries.get(artifact.name);
+    if (entry === undefined) {
+      this.entries.set(artifact.name, { name: artifact.name, current: next, outstanding: 0, stats: new StatsRecorder() });
+    } else {
+      const previous = entry.current;
+      entry.current = next;
+      this.retire(previous);
+    }
+    this.armExpiry(next);
+  }
+
+  remove(name: string): boolean {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return false;
+    this.entries.delete(name);
+    this.retire(entry.current);
+    return true;
+  }
+
+  /** True when the workers hold the version's module (a call needs no loading). */
+  isWarm(version: FunctionVersion): boolean {
+    return version.moduleId >= 0;
+  }
+
+  /** Compiles the module if the cache lapsed and hands it to the workers; shared by concurrent callers. */
+  warm(version: FunctionVersion): Promise<void> {
+    if (version.moduleId >= 0) return Promise.resolve();
+    version.loading ??= this.load(version).finally(() => {
+      version.loading = null;
+    });
+    return version.loading;
+  }
+
+  acquire(version: FunctionVersion): void {
+    version.inflight++;
+  }
+
+  release(version: FunctionVersion): void {
+    version.inflight--;
+    if (version.inflight > 0) return;
+    version.lastUsed = Date.now();
+    if (version.retired) this.unload(version);
+    else this.armExpiry(version);
+  }
+
+  /** Drops every module and timer (the executor is closing). */
+  clear(): void {
+    for (const entry of this.entries.values()) this.unload(entry.current);
+    this.entries.clear();
+  }
+
+  private async load(version: FunctionVersion): Promise<void> {
+    const module = version.module ?? (await WebAssembly.compile(version.bytes));
+    version.module = module;
+    const id = this.nextModuleId++;
+    const { entry, signature, memory } = version.artifact;
+    this.host.load({ type: 'load', id, module, entry, params: signature.params, results: signature.results, memory });
+    version.moduleId = id;
+  }
+
+  private retire(version: FunctionVersion): void {
+    version.retired = true;
+    if (version.inflight === 0) this.unload(version);
+  }
+
+  private unload(version: FunctionVersion): void {
+    if (version.timer !== undefined) clearTimeout(version.timer);
+    version.timer = undefined;
+    if (version.moduleId >= 0) this.host.drop(version.moduleId);
+    version.moduleId = -1;
+    version.module = null;
+  }
+
+  /**
+   * One timer per version, re-armed lazily: calls only stamp `lastUsed`, so the
+   * hot path never touches a timer.
+   */
+  private armExpiry(version: FunctionVersion): void {
+    if (version.timer !== undefined || version.retired) return;
+    const ttl = Math.min(version.artifact.limits.cacheTtlMs, MAX_TIMER_MS);
+    const due = Math.max(0, version.lastUsed + ttl - Date.now());
+    version.timer = setTimeout(() => {
+      version.timer = undefined;
+      // Busy or loading: the last release re-arms it.
+      if (version.retired || version.inflight > 0 || version.loading !== null) return;
+      if (Date.now() - version.lastUsed >= ttl) this.unload(version);
+      else this.armExpiry(version);
+    }, due);
+    version.timer.unref();
+  }
+}

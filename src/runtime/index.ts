@@ -1,0 +1,21 @@
+/**
+ * The nanoprocess runtime: a pool of worker threads that runs each invocation
+ * as a fresh instance of a precompiled module, under per-function limits.
+ *
+ * - `createExecutor()` → `Executor`: deploy / remove / info / invoke / stats / close.
+ * - Argument codec: `parseQueryArgs` (`?5,2`), `parseJsonArgs` (`[5,2]`,
+ *   `{"args":[5,2]}`), `coerceArgs`, `renderResults`.
+ * - `OverloadedError` (code `Overloaded`) carries `retryAfterSeconds` for Retry-After.
+ */
+export {
+  createExecutor,
+  type Executor,
+  type ExecutorOptions,
+  type FunctionInfo,
+  type InvokeResult,
+  type RuntimeHealth,
+} from './executor.js';
+export { coerceArgs, parseJsonArgs, parseQueryArgs, renderResults, type RawArg, type WasmValue } from './args.js';
+export { OverloadedError } from './runtime-errors.js';
+export type { FunctionStats } from './stats.js';
+export { PLATFORM_IMPORTS, PLATFORM_MODULE } from './platform-imports.js';

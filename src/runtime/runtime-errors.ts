@@ -1,0 +1,45 @@
+/**
+ * Every error an invocation can end in, worded once. The server maps codes to
+ * statuses (404, 400, 429, 503, 500, 504); `OverloadedError` also carries the
+ * Retry-After value.
+ */
+import { NanoError } from '../errors.js';
+
+export function functionNotFound(name: string): NanoError {
+  return new NanoError('FunctionNotFound', `no function named "${name}"`, {
+    value: name,
+    hint: 'check the name, or deploy the function first',
+  });
+}
+
+export function functionTimeout(name: string, timeoutMs: number): NanoError {
+  return new NanoError('FunctionTimeout', `${name} exceeded its ${timeoutMs}ms timeout`, {
+    value: timeoutMs,
+    hint: 'raise `timeout` for this function in nano.yml, or make it finish sooner',
+  });
+}
+
+export function functionTrapped(name: string, trap: string): NanoError {
+  return new NanoError('FunctionTrapped', `${name} trapped: ${trap}`, { value: trap });
+}
+
+export function concurrencyLimit(name: string, limit: number): NanoError {
+  return new NanoError('ConcurrencyLimit', `${name} is already running ${limit} instance${limit === 1 ? '' : 's'}, its concurrency limit`, {
+    value: limit,
+    hint: 'retry shortly, or raise `concurrency` for this function in nano.yml',
+  });
+}
+
+/** The queue is full (or the executor is shutting down): come back in `retryAfterSeconds`. */
+export class OverloadedError extends NanoError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('Overloaded', message, { value: retryAfterSeconds, hint: `retry in ${retryAfterSeconds}s` });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export function deployRefused(name: string, reason: string): NanoError {
+  return new NanoError('BuildFailed', `${name} cannot be deployed: ${reason}`, { value: name });
+}

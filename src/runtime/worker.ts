@@ -1,0 +1,177 @@
+/**
+ * A pool worker: a synchronous loop that pulls slots from the shared ring, runs
+ * each as a fresh instance of an already compiled module, writes the outcome
+ * into the slot and tells the main thread. It never returns to its event loop:
+ * idle, it sleeps in Atomics.wait (a futex, woken by the main thread), and it
+ * reads its control messages (modules to load or drop) with
+ * receiveMessageOnPort, synchronously, whenever the main thread signals some.
+ * A timed-out worker is terminated from outside; traps are caught here and the
+ * worker lives on.
+ */
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { ValueType } from '../build/manifest.js';
+import { claimJob } from './job-ring.js';
+import { importsFactory, type InstanceImports } from './platform-imports.js';
+import {
+  CTL_RESULTS_PENDING,
+  CTL_SHUTDOWN,
+  CTL_SLEEPERS,
+  CTL_WORK_SEQ,
+  ERROR_TEXT_MAX_BYTES,
+  HDR_ERROR_BYTES,
+  HDR_MODULE,
+  HDR_STATE,
+  MSG_READY,
+  MSG_RESULTS,
+  OWN_ACTIVE,
+  OWN_CONTROL_SEQ,
+  OWN_CURRENT_SLOT,
+  RUNNING_BASE,
+  SLOT_DONE,
+  SLOT_FAILED,
+  TIME_END,
+  TIME_START,
+  clockMs,
+  createSharedViews,
+  headerIndex,
+  timeIndex,
+  valueByteOffset,
+  valueIndex,
+  type ControlMessage,
+  type WorkerInit,
+} from './protocol.js';
+
+interface LoadedModule {
+  module: WebAssembly.Module;
+  entry: string;
+  /** Per parameter / result: true for i64 (a BigInt), false for a number. */
+  paramIsBig: boolean[];
+  resultIsBig: boolean[];
+  makeImports: () => InstanceImports;
+}
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+const views = createSharedViews({ slotCount: init.slotCount }, init.shared);
+const { control, header, times, floats, bigints, bytes } = views;
+const own = new Int32Array(init.own);
+const runningState = RUNNING_BASE + init.workerId;
+const modules = new Map<number, LoadedModule>();
+const encoder = new TextEncoder();
+let controlSeen = 0;
+
+const isBig = (type: ValueType): boolean => type === 'i64';
+
+function drainControl(): void {
+  controlSeen = Atomics.load(own, OWN_CONTROL_SEQ);
+  for (let received = receiveMessageOnPort(init.control); received; received = receiveMessageOnPort(init.control)) {
+    const message = received.message as ControlMessage;
+    if (message.type === 'load') {
+      modules.set(message.id, {
+        module: message.module,
+        entry: message.entry,
+        paramIsBig: message.params.map(isBig),
+        resultIsBig: message.results.map(isBig),
+        makeImports: importsFactory(message.memory),
+      });
+    } else {
+      modules.delete(message.id);
+    }
+  }
+}
+
+function loaded(id: number): LoadedModule {
+  let found = modules.get(id);
+  if (found === undefined) {
+    // The main thread posts a module before it queues jobs for it; drain in case the signal raced.
+    drainControl();
+    found = modules.get(id);
+  }
+  if (found === undefined) throw new Error(`internal: module ${id} is not loaded in this worker`);
+  return found;
+}
+
+function execute(slot: number): void {
+  const target = loaded(Atomics.load(header, headerIndex(slot, HDR_MODULE)));
+  const paramCount = target.paramIsBig.length;
+  const args = new Array<number | bigint>(paramCount);
+  for (let i = 0; i < paramCount; i++) {
+    const at = valueIndex(slot, i);
+    args[i] = target.paramIsBig[i] ? (bigints[at] as bigint) : (floats[at] as number);
+  }
+  const { imports, bind } = target.makeImports();
+  const instance = new WebAssembly.Instance(target.module, imports);
+  bind?.(instance);
+  const entry = instance.exports[target.entry] as (...values: (number | bigint)[]) => unknown;
+  const result = Reflect.apply(entry, undefined, args);
+  const resultCount = target.resultIsBig.length;
+  if (resultCount === 0) return;
+  const values = resultCount === 1 ? [result] : (result as unknown[]);
+  for (let i = 0; i < resultCount; i++) {
+    const at = valueIndex(slot, i);
+    if (target.resultIsBig[i]) bigints[at] = values[i] as bigint;
+    else floats[at] = values[i] as number;
+  }
+}
+
+function writeError(slot: number, error: unknown): void {
+  let text: string;
+  if (error instanceof WebAssembly.RuntimeError) text = error.message;
+  else if (error instanceof Error) text = `${error.name}: ${error.message}`;
+  else text = String(error);
+  const start = valueByteOffset(slot);
+  const { written } = encoder.encodeInto(text, bytes.subarray(start, start + ERROR_TEXT_MAX_BYTES));
+  Atomics.store(header, headerIndex(slot, HDR_ERROR_BYTES), written);
+}
+
+/** Runs a slot this worker has claimed (its state is `runningState`). */
+function run(slot: number): void {
+  // The start time is written before the slot is published as current, so the
+  // watchdog (which reads OWN_CURRENT_SLOT first) never sees a stale one.
+  times[timeIndex(slot, TIME_START)] = clockMs();
+  Atomics.store(own, OWN_CURRENT_SLOT, slot);
+  let outcome = SLOT_DONE;
+  try {
+    execute(slot);
+  } catch (error) {
+    outcome = SLOT_FAILED;
+    writeError(slot, error);
+  }
+  times[timeIndex(slot, TIME_END)] = clockMs();
+  Atomics.store(own, OWN_CURRENT_SLOT, -1);
+  // Fails only if the watchdog revoked the job meanwhile: then nobody waits for this result.
+  Atomics.compareExchange(header, headerIndex(slot, HDR_STATE), runningState, outcome);
+  // One message until the main thread has looked: a burst of results costs it one wake-up.
+  if (Atomics.exchange(control, CTL_RESULTS_PENDING, 1) === 0) port?.postMessage(MSG_RESULTS);
+}
+
+function shuttingDown(): boolean {
+  return Atomics.load(control, CTL_SHUTDOWN) !== 0;
+}
+
+function serve(): void {
+  port?.postMessage(MSG_READY);
+  // As the warm spare: loaded and compiled, waiting to replace a terminated worker.
+  while (Atomics.load(own, OWN_ACTIVE) === 0) {
+    if (shuttingDown()) return;
+    if (Atomics.load(own, OWN_CONTROL_SEQ) !== controlSeen) drainControl();
+    Atomics.wait(own, OWN_ACTIVE, 0);
+  }
+  for (;;) {
+    // Read the sequence before looking at the ring: a job published after the
+    // look bumps it, and the wait below then returns at once instead of sleeping.
+    const seq = Atomics.load(control, CTL_WORK_SEQ);
+    if (shuttingDown()) return;
+    if (Atomics.load(own, OWN_CONTROL_SEQ) !== controlSeen) drainControl();
+    const slot = claimJob(views, runningState);
+    if (slot >= 0) {
+      run(slot);
+      continue;
+    }
+    Atomics.add(control, CTL_SLEEPERS, 1);
+    Atomics.wait(control, CTL_WORK_SEQ, seq);
+    Atomics.sub(control, CTL_SLEEPERS, 1);
+  }
+}
+
+serve();

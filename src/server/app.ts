@@ -1,0 +1,111 @@
+/**
+ * The data plane, one Hono app for `nano dev` and `nano server`:
+ *   GET|POST /exec/:name[?a,b]   invoke (the seed's API), result as text/plain
+ *   GET /stats/:name             the seed's text, JSON on Accept: application/json
+ *   GET /healthz                 liveness
+ *   <the functions' own http routes>
+ * Every error is a JSON body with a stable code and the matching status.
+ */
+import { Hono, type Context } from 'hono';
+import { NanoError } from '../errors.js';
+import { parseJsonArgs, parseQueryArgs, type FunctionInfo, type WasmValue } from '../runtime/index.js';
+import type { FunctionHost } from './function-host.js';
+import { errorResponse, internalErrorResponse } from './http-errors.js';
+import type { RouteTable } from './route-table.js';
+
+export interface AppOptions {
+  host: FunctionHost;
+  routes: RouteTable;
+  /** Called with errors that are not the caller's fault (bugs), for the log. */
+  onInternalError?: (error: unknown) => void;
+  /** Largest argument body accepted, in bytes. */
+  maxArgsBytes?: number;
+}
+
+const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const DEFAULT_MAX_ARGS_BYTES = 64 * 1024;
+
+function rawQuery(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return '';
+  try {
+    return decodeURIComponent(url.slice(at + 1));
+  } catch {
+    throw new NanoError('BadArguments', 'the query string is not valid URL encoding', { value: url.slice(at + 1) });
+  }
+}
+
+function find(host: FunctionHost, name: string): FunctionInfo {
+  // The name is checked before any lookup: it never reaches a file system or a map of anything else.
+  const fn = FUNCTION_NAME.test(name) ? host.info(name) : undefined;
+  if (!fn) {
+    throw new NanoError('FunctionNotFound', `no function named "${name}"`, { value: name, hint: '`nano dev` prints every function and its URL when it starts' });
+  }
+  return fn;
+}
+
+async function argsOf(c: Context, fn: FunctionInfo, maxBytes: number): Promise<WasmValue[]> {
+  if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
+    const declared = Number(c.req.header('content-length') ?? 0);
+    if (declared > maxBytes) {
+      throw new NanoError('PayloadTooLarge', `arguments of ${declared} bytes exceed the ${maxBytes}-byte limit`, { value: declared });
+    }
+    const body = await c.req.text();
+    if (body.length > maxBytes) {
+      throw new NanoError('PayloadTooLarge', `arguments of ${body.length} bytes exceed the ${maxBytes}-byte limit`, { value: body.length });
+    }
+    if (body.trim() !== '') return parseJsonArgs(fn.name, fn.signature, body);
+  }
+  return parseQueryArgs(fn.name, fn.signature, rawQuery(c.req.url));
+}
+
+async function invoke(c: Context, options: AppOptions, name: string): Promise<Response> {
+  const fn = find(options.host, name);
+  const args = await argsOf(c, fn, options.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES);
+  const outcome = await options.host.invoke(fn.name, args);
+  c.header('x-nano-duration-ms', outcome.durationMs.toFixed(3));
+  c.header('x-nano-cold-start', outcome.coldStart ? '1' : '0');
+  c.header('x-nano-version', String(outcome.version));
+  return c.text(outcome.value);
+}
+
+function statsText(executionMs: number, requests: number): string {
+  return `execution time: ${Math.round(executionMs)}ms\nnumber of requests: ${requests}`;
+}
+
+export function createApp(options: AppOptions): Hono {
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof NanoError) return errorResponse(c, error);
+    options.onInternalError?.(error);
+    return internalErrorResponse(c);
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', functions: options.host.list().length }));
+
+  app.on(['GET', 'POST'], '/exec/:name', (c) => invoke(c, options, c.req.param('name')));
+
+  app.get('/stats/:name', (c) => {
+    const fn = find(options.host, c.req.param('name'));
+    const stats = options.host.stats(fn.name);
+    if ((c.req.header('accept') ?? '').includes('application/json')) {
+      return c.json({ name: fn.name, version: fn.version, ...stats });
+    }
+    return c.text(statsText(stats.lastMs, stats.invocations));
+  });
+
+  // The functions' own routes, looked up in a table that deploys and reloads swap.
+  app.all('*', (c) => {
+    const target = options.routes.match(c.req.method, c.req.path);
+    if (!target) {
+      throw new NanoError('NotFound', `no route for ${c.req.method} ${c.req.path}`, {
+        value: c.req.path,
+        hint: 'functions are served at /exec/<name>; `nano info` lists their routes',
+      });
+    }
+    return invoke(c, options, target.name);
+  });
+
+  return app;
+}

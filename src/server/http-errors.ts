@@ -1,0 +1,47 @@
+/**
+ * NanoError codes → HTTP statuses, and the JSON error body every route answers
+ * with: `{ "error": { "code": "FunctionTimeout", "message": "..." } }`.
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { NanoError, type ErrorCode } from '../errors.js';
+
+const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+  BadArguments: 400,
+  RequestInvalid: 400,
+  ManifestInvalid: 400,
+  BuildFailed: 400,
+  Unauthorized: 401,
+  FunctionNotFound: 404,
+  NotFound: 404,
+  DeployConflict: 409,
+  PayloadTooLarge: 413,
+  ConcurrencyLimit: 429,
+  FunctionTrapped: 500,
+  Overloaded: 503,
+  FunctionTimeout: 504,
+};
+
+export function statusOf(code: ErrorCode): ContentfulStatusCode {
+  return STATUS[code] ?? 500;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; hint?: string };
+}
+
+export function errorResponse(c: Context, error: NanoError): Response {
+  const status = statusOf(error.code);
+  if (error.code === 'Overloaded') {
+    const retryAfter = typeof error.value === 'number' && error.value > 0 ? Math.ceil(error.value) : 1;
+    c.header('Retry-After', String(retryAfter));
+  }
+  const body: ErrorBody = { error: error.toJSON() };
+  return c.json(body, status);
+}
+
+/** Anything that is not a NanoError is our bug: answer 500 without leaking internals. */
+export function internalErrorResponse(c: Context): Response {
+  const body: ErrorBody = { error: { code: 'Internal', message: 'internal error in nano; see the server log' } };
+  return c.json(body, 500);
+}
