@@ -23,8 +23,11 @@ export type ErrorCode =
   | 'DeployConflict'
   | 'RequestInvalid'
   | 'RemoteError'
+  | 'ServerUnreachable'
   | 'NotFound'
-  | 'ListenFailed';
+  | 'ListenFailed'
+  | 'ModuleRefused'
+  | 'TokenRequired';
 
 export interface NanoErrorOptions {
   /** The value that was wrong, shown to the user and carried in JSON output. */

@@ -54,9 +54,20 @@ export interface RuntimeHealth {
   functions: number;
 }
 
+export interface DeployItem {
+  fn: FunctionArtifact;
+  bytes: Uint8Array;
+  version: number;
+}
+
 export interface Executor {
   /** Installs (or atomically replaces) a function; resolves once its module is compiled. */
   deploy(fn: FunctionArtifact, bytes: Uint8Array, version: number): Promise<void>;
+  /**
+   * Installs several functions (and removes others) as one switch: every module
+   * is compiled first, then all are installed in the same synchronous step.
+   */
+  deployMany(items: readonly DeployItem[], options?: { remove?: readonly string[] }): Promise<void>;
   /** Uninstalls a function; calls in flight finish. False if it was not installed. */
   remove(name: string): boolean;
   has(name: string): boolean;
@@ -79,6 +90,17 @@ const DEFAULT_QUEUE_LIMIT = 1024;
 const RETRY_AFTER_SECONDS = 1;
 /** Slots beyond the admission bound, for revoked slots awaiting their thread's exit. */
 const SLOT_RESERVE = 16;
+/**
+ * Guarding (protocol.ts, HDR_GUARD_MS) lets a worker interrupt a call at its
+ * timeout and live on, instead of being terminated and replaced: replacements
+ * boot in ~40 ms idle but in several hundred ms on a loaded 2-core machine,
+ * and a function that times out over and over would keep the pool short of
+ * workers. A guard costs ~0.2 ms a call (vm's watchdog starts a thread), so
+ * only functions that timed out in the last GUARD_HOLD_MS get it. (Guarding
+ * any call that merely ran long was tried: one descheduled 20 ms call of a
+ * 5 µs function made every later call 40x slower.)
+ */
+const GUARD_HOLD_MS = 60_000;
 
 class NanoExecutor implements Executor {
   private readonly dispatcher: Dispatcher;
@@ -102,12 +124,35 @@ class NanoExecutor implements Executor {
   }
 
   async deploy(fn: FunctionArtifact, bytes: Uint8Array, version: number): Promise<void> {
+    await this.deployMany([{ fn, bytes, version }]);
+  }
+
+  async deployMany(items: readonly DeployItem[], options: { remove?: readonly string[] } = {}): Promise<void> {
+    const tokens = items.map((item) => {
+      const token = {};
+      this.deploying.set(item.fn.name, token);
+      return token;
+    });
+    // Compile every module first; a refusal of any leaves every function as it was.
+    const modules = await Promise.all(items.map((item) => this.compileChecked(item.fn, item.bytes)));
+    if (this.closing !== undefined) throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
+    // Then switch them all in one synchronous step: no invocation sees half a deployment.
+    items.forEach((item, index) => {
+      const name = item.fn.name;
+      // A later deploy of the same name started meanwhile: it wins, whichever compiles first.
+      if (this.deploying.get(name) !== tokens[index]) return;
+      this.deploying.delete(name);
+      const compiled = modules[index]!;
+      this.table.install(item.fn, compiled.bytes, item.version, compiled.module);
+    });
+    for (const name of options.remove ?? []) this.remove(name);
+  }
+
+  private async compileChecked(fn: FunctionArtifact, bytes: Uint8Array): Promise<{ module: WebAssembly.Module; bytes: Uint8Array }> {
     const { name, signature } = fn;
     if (signature.params.length > MAX_VALUES || signature.results.length > MAX_VALUES) {
       throw deployRefused(name, `its entry has more than ${MAX_VALUES} parameters or results`);
     }
-    const token = {};
-    this.deploying.set(name, token);
     const copy = bytes.slice();
     let module: WebAssembly.Module;
     try {
@@ -120,11 +165,7 @@ class NanoExecutor implements Executor {
       throw deployRefused(name, `it imports ${unsupported.join(', ')}; only platform.now and platform.memory exist`);
     const entry = WebAssembly.Module.exports(module).find((e) => e.name === fn.entry);
     if (entry?.kind !== 'function') throw deployRefused(name, `it exports no function "${fn.entry}"`);
-    if (this.closing !== undefined) throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
-    // A later deploy of the same name started meanwhile: it wins, whichever compiles first.
-    if (this.deploying.get(name) !== token) return;
-    this.deploying.delete(name);
-    this.table.install(fn, copy, version, module);
+    return { module, bytes: copy };
   }
 
   remove(name: string): boolean {
@@ -198,6 +239,7 @@ class NanoExecutor implements Executor {
       results: signature.results,
       args: values,
       timeoutMs: limits.timeoutMs,
+      guardMs: version.guardUntil > Date.now() ? guardMs(limits.timeoutMs) : 0,
     };
     if (this.table.isWarm(version)) {
       return this.dispatcher.submit(request).then((outcome) => this.settle(entry, version, outcome, false));
@@ -219,6 +261,10 @@ class NanoExecutor implements Executor {
     this.outstanding--;
     this.table.release(version);
     const { name } = entry;
+    if (outcome.kind === 'timeout') {
+      if (version.guardUntil <= Date.now()) this.dispatcher.guardQueued(version.moduleId, guardMs(version.artifact.limits.timeoutMs));
+      version.guardUntil = Date.now() + GUARD_HOLD_MS;
+    }
     switch (outcome.kind) {
       case 'ok':
         entry.stats.record(outcome.durationMs, 'ok', coldStart);
@@ -238,6 +284,11 @@ class NanoExecutor implements Executor {
         throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
     }
   }
+}
+
+/** vm's watchdog takes a positive integer of ms; the header holds an int32. */
+function guardMs(timeoutMs: number): number {
+  return Math.min(2 ** 31 - 1, Math.max(1, Math.ceil(timeoutMs)));
 }
 
 function describe(version: FunctionVersion): FunctionInfo {

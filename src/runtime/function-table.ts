@@ -29,6 +29,8 @@ export interface FunctionVersion {
   /** Admitted calls not yet finished. */
   inflight: number;
   lastUsed: number;
+  /** Until when (Date.now()) calls run guarded: the function timed out or ran long lately. */
+  guardUntil: number;
   /** Replaced or removed: unloaded as soon as `inflight` reaches 0. */
   retired: boolean;
   timer: NodeJS.Timeout | undefined;
@@ -74,6 +76,7 @@ export class FunctionTable {
       moduleId: -1,
       loading: null,
       inflight: 0,
+      guardUntil: 0,
       lastUsed: Date.now(),
       retired: false,
       timer: undefined,

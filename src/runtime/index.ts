@@ -9,6 +9,7 @@
  */
 export {
   createExecutor,
+  type DeployItem,
   type Executor,
   type ExecutorOptions,
   type FunctionInfo,

@@ -20,17 +20,32 @@ import {
   type SharedViews,
 } from './protocol.js';
 
-/** Main thread: publish a slot whose header and arguments are already written. */
+/**
+ * Main thread: publish a slot whose header and arguments are already written.
+ * Sleeping workers are not woken here; see `wakeWorkers`.
+ */
 export function pushJob(views: SharedViews, slot: number): void {
   const { control, ring, header } = views;
   Atomics.store(header, headerIndex(slot, HDR_STATE), SLOT_QUEUED);
   const tail = Atomics.load(control, CTL_RING_TAIL);
   Atomics.store(ring, tail & views.ringMask, slot);
   Atomics.store(control, CTL_RING_TAIL, (tail + 1) | 0);
+  // A worker falling asleep compares this with the value it read before looking
+  // at the ring, so a push it missed never leaves it sleeping: waking is only
+  // needed for workers already asleep.
   Atomics.add(control, CTL_WORK_SEQ, 1);
-  // A futex wake is a syscall; skip it when every worker is awake anyway (they
-  // drain the ring before sleeping, and re-check CTL_WORK_SEQ as they fall asleep).
-  if (Atomics.load(control, CTL_SLEEPERS) > 0) Atomics.notify(control, CTL_WORK_SEQ, 1);
+}
+
+/** Workers asleep on the ring (the main thread wakes them only when there are some). */
+export function sleepingWorkers(views: SharedViews): number {
+  return Atomics.load(views.control, CTL_SLEEPERS);
+}
+
+/** Main thread: wake as many sleeping workers as there are queued jobs (a futex wake is a syscall). */
+export function wakeWorkers(views: SharedViews): void {
+  const sleepers = Atomics.load(views.control, CTL_SLEEPERS);
+  const queued = queuedJobs(views);
+  if (sleepers > 0 && queued > 0) Atomics.notify(views.control, CTL_WORK_SEQ, Math.min(sleepers, queued));
 }
 
 /** Jobs published but not yet taken by a worker. */

@@ -36,6 +36,13 @@ export const HDR_STATE = 0;
 export const HDR_MODULE = 1;
 /** Error text length in bytes when the state is FAILED. */
 export const HDR_ERROR_BYTES = 2;
+/**
+ * 0, or a timeout in ms the worker enforces itself by running the call under
+ * vm's watchdog: the call is interrupted and the worker lives on. Costs ~0.2 ms
+ * a call (the watchdog is a thread), so only functions known to run long or to
+ * time out get it; the main thread's watchdog stays the backstop.
+ */
+export const HDR_GUARD_MS = 3;
 export const HDR_WORDS = 4;
 
 // --- per-slot times (Float64, ms since the epoch with sub-ms precision) ---
@@ -53,6 +60,8 @@ export const SLOT_FAILED = 3;
  * worker; the worker's completion CAS fails so a late result is never taken.
  */
 export const SLOT_REVOKED = 4;
+/** The worker's own guard interrupted the call at its timeout. */
+export const SLOT_TIMED_OUT = 5;
 /** RUNNING states are RUNNING_BASE + worker id, so the watchdog knows who runs what. */
 export const RUNNING_BASE = 16;
 

@@ -1,9 +1,10 @@
 /**
  * The threads: `size` active workers pulling jobs plus one warm spare, booted
  * and holding every loaded module, parked on a futex. When a worker must be
- * stopped (its invocation timed out) the spare becomes active at once and a
- * replacement spawns in the background, so no caller waits for a spawn (~40 ms
- * here, far more under tsx). The pool owns thread lifecycles and control
+ * stopped (an unguarded invocation timed out; see HDR_GUARD_MS for the ones a
+ * worker interrupts itself) the spare becomes active at once and a replacement
+ * spawns in the background, so no caller waits for a spawn (~40 ms idle here,
+ * hundreds of ms on a loaded machine or under tsx). The pool owns thread lifecycles and control
  * messages; which job runs where is the workers' business (they pull).
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
@@ -157,28 +158,20 @@ export class WorkerPool {
     for (const w of this.workers.values()) Atomics.notify(w.own, OWN_ACTIVE);
   }
 
-  /** Brings the pool back to `size` active workers and one spare. */
+  /** Brings the pool back to `size` active workers and one spare, promoting a booted spare first. */
   private replenish(): void {
     if (this.closing) return;
+    const spares: PooledWorker[] = [];
     let active = 0;
-    let spares = 0;
     for (const w of this.workers.values()) {
       if (w.role === 'active') active++;
-      else if (w.role === 'spare') spares++;
+      else if (w.role === 'spare') spares.push(w);
     }
-    for (const w of this.workers.values()) {
-      if (active >= this.size) break;
-      if (w.role !== 'spare') continue;
-      this.activate(w);
-      active++;
-      spares--;
-    }
+    spares.sort((a, b) => Number(b.ready) - Number(a.ready));
+    for (; active < this.size && spares.length > 0; active++) this.activate(spares.shift() as PooledWorker);
     if (this.bootFailures >= MAX_BOOT_FAILURES) return;
-    while (active < this.size) {
-      this.spawn('active');
-      active++;
-    }
-    if (spares < 1) this.spawn('spare');
+    for (; active < this.size; active++) this.spawn('active');
+    if (spares.length === 0) this.spawn('spare');
   }
 
   private activate(w: PooledWorker): void {

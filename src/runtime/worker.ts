@@ -5,9 +5,11 @@
  * idle, it sleeps in Atomics.wait (a futex, woken by the main thread), and it
  * reads its control messages (modules to load or drop) with
  * receiveMessageOnPort, synchronously, whenever the main thread signals some.
- * A timed-out worker is terminated from outside; traps are caught here and the
- * worker lives on.
+ * Traps are caught here and the worker lives on. An overrunning call is
+ * interrupted here if the main thread guarded it (vm's watchdog; the worker
+ * lives on), otherwise the main thread terminates the worker.
  */
+import { Script } from 'node:vm';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { ValueType } from '../build/manifest.js';
 import { claimJob } from './job-ring.js';
@@ -19,6 +21,7 @@ import {
   CTL_WORK_SEQ,
   ERROR_TEXT_MAX_BYTES,
   HDR_ERROR_BYTES,
+  HDR_GUARD_MS,
   HDR_MODULE,
   HDR_STATE,
   MSG_READY,
@@ -29,6 +32,7 @@ import {
   RUNNING_BASE,
   SLOT_DONE,
   SLOT_FAILED,
+  SLOT_TIMED_OUT,
   TIME_END,
   TIME_START,
   clockMs,
@@ -124,18 +128,37 @@ function writeError(slot: number, error: unknown): void {
   Atomics.store(header, headerIndex(slot, HDR_ERROR_BYTES), written);
 }
 
+// A guarded call runs inside this script so that vm's watchdog can interrupt it.
+const guarded = new Script('__nanoRunGuarded()');
+let guardedSlot = -1;
+(globalThis as { __nanoRunGuarded?: () => void }).__nanoRunGuarded = () => execute(guardedSlot);
+
+function isScriptTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+}
+
 /** Runs a slot this worker has claimed (its state is `runningState`). */
 function run(slot: number): void {
   // The start time is written before the slot is published as current, so the
   // watchdog (which reads OWN_CURRENT_SLOT first) never sees a stale one.
   times[timeIndex(slot, TIME_START)] = clockMs();
   Atomics.store(own, OWN_CURRENT_SLOT, slot);
+  const guardMs = Atomics.load(header, headerIndex(slot, HDR_GUARD_MS));
   let outcome = SLOT_DONE;
   try {
-    execute(slot);
+    if (guardMs > 0) {
+      guardedSlot = slot;
+      guarded.runInThisContext({ timeout: guardMs, displayErrors: false });
+    } else {
+      execute(slot);
+    }
   } catch (error) {
-    outcome = SLOT_FAILED;
-    writeError(slot, error);
+    if (guardMs > 0 && isScriptTimeout(error)) {
+      outcome = SLOT_TIMED_OUT;
+    } else {
+      outcome = SLOT_FAILED;
+      writeError(slot, error);
+    }
   }
   times[timeIndex(slot, TIME_END)] = clockMs();
   Atomics.store(own, OWN_CURRENT_SLOT, -1);

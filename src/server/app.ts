@@ -6,11 +6,14 @@
  *   <the functions' own http routes>
  * Every error is a JSON body with a stable code and the matching status.
  */
+import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { NanoError } from '../errors.js';
+import { NanoError, type ErrorCode } from '../errors.js';
 import { parseJsonArgs, parseQueryArgs, type FunctionInfo, type WasmValue } from '../runtime/index.js';
 import type { FunctionHost } from './function-host.js';
-import { errorResponse, internalErrorResponse } from './http-errors.js';
+import type { LogEntry, Outcome } from './control-api.js';
+import { assertBearer, requireBearer } from './auth.js';
+import { errorResponse, internalErrorResponse, statusOf } from './http-errors.js';
 import type { RouteTable } from './route-table.js';
 
 export interface AppOptions {
@@ -20,6 +23,12 @@ export interface AppOptions {
   onInternalError?: (error: unknown) => void;
   /** Largest argument body accepted, in bytes. */
   maxArgsBytes?: number;
+  /** Called once per invocation attempt that named an existing function (for `nano logs`). */
+  onInvocation?: (entry: LogEntry) => void;
+  /** When set, the data plane needs `Authorization: Bearer <execToken>` too. */
+  execToken?: string;
+  /** Adds routes (the control plane) ahead of the functions' own routes, which match anything. */
+  extend?: (app: Hono) => void;
 }
 
 const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -59,14 +68,34 @@ async function argsOf(c: Context, fn: FunctionInfo, maxBytes: number): Promise<W
   return parseQueryArgs(fn.name, fn.signature, rawQuery(c.req.url));
 }
 
+const OUTCOMES: Partial<Record<ErrorCode, Outcome>> = {
+  FunctionTrapped: 'trap',
+  FunctionTimeout: 'timeout',
+  ConcurrencyLimit: 'throttled',
+  Overloaded: 'throttled',
+};
+
 async function invoke(c: Context, options: AppOptions, name: string): Promise<Response> {
   const fn = find(options.host, name);
-  const args = await argsOf(c, fn, options.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES);
-  const outcome = await options.host.invoke(fn.name, args);
-  c.header('x-nano-duration-ms', outcome.durationMs.toFixed(3));
-  c.header('x-nano-cold-start', outcome.coldStart ? '1' : '0');
-  c.header('x-nano-version', String(outcome.version));
-  return c.text(outcome.value);
+  const requestId = randomUUID();
+  c.header('x-nano-request-id', requestId);
+  const started = performance.now();
+  const record = (status: number, outcome: Outcome, version: number | null, durationMs: number, lines: string[]) =>
+    options.onInvocation?.({ time: new Date().toISOString(), requestId, name: fn.name, version, status, durationMs, outcome, lines });
+  try {
+    const args = await argsOf(c, fn, options.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES);
+    const result = await options.host.invoke(fn.name, args);
+    c.header('x-nano-duration-ms', result.durationMs.toFixed(3));
+    c.header('x-nano-cold-start', result.coldStart ? '1' : '0');
+    c.header('x-nano-version', String(result.version));
+    record(200, 'ok', result.version, result.durationMs, []);
+    return c.text(result.value);
+  } catch (error) {
+    if (error instanceof NanoError) {
+      record(statusOf(error.code), OUTCOMES[error.code] ?? 'error', fn.version, performance.now() - started, [error.message]);
+    }
+    throw error;
+  }
 }
 
 function statsText(executionMs: number, requests: number): string {
@@ -83,6 +112,13 @@ export function createApp(options: AppOptions): Hono {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok', functions: options.host.list().length }));
+
+  if (options.execToken !== undefined) {
+    const guard = requireBearer(options.execToken);
+    app.use('/exec/*', guard);
+    app.use('/stats/*', guard);
+  }
+  options.extend?.(app);
 
   app.on(['GET', 'POST'], '/exec/:name', (c) => invoke(c, options, c.req.param('name')));
 
@@ -104,6 +140,7 @@ export function createApp(options: AppOptions): Hono {
         hint: 'functions are served at /exec/<name>; `nano info` lists their routes',
       });
     }
+    if (options.execToken !== undefined) assertBearer(c, options.execToken);
     return invoke(c, options, target.name);
   });
 

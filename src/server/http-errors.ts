@@ -10,6 +10,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   BadArguments: 400,
   RequestInvalid: 400,
   ManifestInvalid: 400,
+  ModuleRefused: 400,
   BuildFailed: 400,
   Unauthorized: 401,
   FunctionNotFound: 404,

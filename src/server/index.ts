@@ -1,6 +1,10 @@
-/** server: the Hono app (data plane) and putting it on a socket. */
+/** server: the Hono app (data plane + control plane), the platform behind it, and its socket. */
 export { createApp, type AppOptions } from './app.js';
 export { RouteTable, type RouteTarget } from './route-table.js';
 export { listen, type Listening } from './listen.js';
 export { statusOf, type ErrorBody } from './http-errors.js';
 export type { FunctionHost } from './function-host.js';
+export { Platform } from './platform.js';
+export { InvocationLog } from './invocation-log.js';
+export { startPlatformServer, isLoopback, DEFAULT_MAX_ARTIFACT_BYTES, type PlatformServer, type PlatformServerOptions } from './start-platform.js';
+export type * from './control-api.js';

@@ -68,6 +68,31 @@ describe('deploy and swap', () => {
     expect(executor.has('bad') || executor.has('foreign') || executor.has('noentry')).toBe(false);
   });
 
+  it('deploys several functions as one switch, or none of them', async () => {
+    executor = createExecutor({ poolSize: 1 });
+    await executor.deploy(artifact('a', { results: ['i32'] }), returning(1), 1);
+    await executor.deploy(artifact('gone', { results: ['i32'] }), returning(9), 1);
+    const refused = await outcome(
+      executor.deployMany([
+        { fn: artifact('a', { results: ['i32'] }), bytes: returning(2), version: 2 },
+        { fn: artifact('b'), bytes: new Uint8Array([1, 2, 3]), version: 2 },
+      ]),
+    );
+    expect(refused.ok).toBe(false);
+    expect(await executor.invoke('a')).toMatchObject({ value: '1', version: 1 });
+    expect(executor.has('b')).toBe(false);
+    await executor.deployMany(
+      [
+        { fn: artifact('a', { results: ['i32'] }), bytes: returning(2), version: 2 },
+        { fn: artifact('b', { results: ['i32'] }), bytes: returning(3), version: 2 },
+      ],
+      { remove: ['gone'] },
+    );
+    expect(await executor.invoke('a')).toMatchObject({ value: '2', version: 2 });
+    expect(await executor.invoke('b')).toMatchObject({ value: '3', version: 2 });
+    expect(executor.has('gone')).toBe(false);
+  });
+
   it('describes a function', async () => {
     executor = createExecutor({ poolSize: 1 });
     await executor.deploy(artifact('answer', { results: ['i32'], limits: { timeoutMs: 250 } }), wat(ANSWER_WAT), 3);

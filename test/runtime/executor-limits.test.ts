@@ -78,6 +78,34 @@ describe('timeout', () => {
     await vi.waitFor(() => expect(executor.health().workers).toEqual({ active: 1, spare: 1, stopping: 0 }));
   });
 
+  it('interrupts a function that timed out before inside its worker, which lives on', async () => {
+    executor = createExecutor({ poolSize: 1 });
+    await deployStuck(100);
+    await deployAnswer();
+    expect((await rejection(executor.invoke('stuck'))).code).toBe('FunctionTimeout');
+    await vi.waitFor(() => expect(executor.health().workers).toEqual({ active: 1, spare: 1, stopping: 0 }));
+    for (let i = 0; i < 3; i++) {
+      const error = await rejection(executor.invoke('stuck'));
+      expect(error.code).toBe('FunctionTimeout');
+      expect(error.message).toBe('stuck exceeded its 100ms timeout');
+      expect((await executor.invoke('answer')).value).toBe('42');
+    }
+    // Whether the worker stopped the call itself or was replaced depends on the
+    // machine's load (the in-worker watchdog has a grace period); either way the
+    // pool is back at full strength with its spare.
+    await vi.waitFor(() => expect(executor.health().workers).toEqual({ active: 1, spare: 1, stopping: 0 }));
+    expect(executor.stats('stuck')).toMatchObject({ invocations: 4, timeouts: 4 });
+  });
+
+  it('still answers guarded calls that finish in time', async () => {
+    executor = createExecutor({ poolSize: 1 });
+    await executor.deploy(artifact('sleep', { params: ['f64'], results: ['i32'], limits: { timeoutMs: 500 } }), wat(sleepWat(5)), 1);
+    expect((await rejection(executor.invoke('sleep', [3000]))).code).toBe('FunctionTimeout');
+    // Guarded now (it timed out): calls that finish in time still answer.
+    expect((await executor.invoke('sleep', [100])).value).toBe('5');
+    expect((await executor.invoke('sleep', [0])).value).toBe('5');
+  });
+
   it('leaves calls on other workers unaffected', async () => {
     executor = createExecutor({ poolSize: 2 });
     await deployStuck(100);

@@ -5,6 +5,8 @@
  *
  *   npx tsx test/runtime/micro-bench.ts            # from the TypeScript sources
  *   npm run build && npx tsx test/runtime/micro-bench.ts --dist   # from dist/
+ *
+ * BENCH_SECONDS (default 2) sets the length of each run, POOL the pool size.
  */
 import wabtInit from 'wabt';
 import type { FunctionArtifact } from '../../src/build/manifest.js';
@@ -75,7 +77,7 @@ async function throughExecutor(executor: Runtime.Executor, inFlight: number): Pr
 const rows: [string, string][] = [];
 rows.push(['direct call, one warm instance', direct(false)]);
 rows.push(['direct, fresh instance per call', direct(true)]);
-const executor = runtime.createExecutor();
+const executor = runtime.createExecutor(process.env.POOL ? { poolSize: Number(process.env.POOL) } : {});
 await executor.deploy(artifact, bytes, 1);
 await executor.invoke('answer');
 await throughExecutor(executor, 16); // warm-up: JIT, worker boot

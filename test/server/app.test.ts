@@ -121,7 +121,7 @@ describe('/exec/:name', () => {
   it('answers 504 FunctionTimeout past the limit while other calls keep being answered', async () => {
     const { app } = await serve();
     const stuck = app.request('/exec/stuck');
-    const answers = await Promise.all(Array.from({ length: 5 }, () => app.request('/exec/answer').then((r) => r.text())));
+    const answers = await Promise.all(Array.from({ length: 5 }, async () => (await app.request("/exec/answer")).text()));
     expect(answers).toEqual(['42', '42', '42', '42', '42']);
     const timedOut = await stuck;
     expect(timedOut.status).toBe(504);

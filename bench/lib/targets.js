@@ -1,0 +1,36 @@
+// The servers the scenarios measure. Each is started on demand (ctx.server(key)) on 127.0.0.1, port 0.
+// NANO_BENCH_CMD overrides how nano is started (a command line split on spaces, e.g. a stand-in while
+// developing the bench); the real run drives `node dist/bin.js dev`.
+import process from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const node = process.execPath;
+const ANSWER = { path: '/exec/answer', status: 200, body: '42' };
+
+function nanoCommand() {
+  const override = process.env.NANO_BENCH_CMD?.trim();
+  if (override) {
+    const [command, ...args] = override.split(/\s+/);
+    return { command, args };
+  }
+  return { command: node, args: ['dist/bin.js', 'dev', '-c', 'examples/nano.yml', '--port', '0', '--host', '127.0.0.1'] };
+}
+
+export const targets = {
+  bare: () => ({
+    key: 'bare',
+    label: '(a) bare Hono',
+    command: node,
+    args: ['bench/bare-hono.js', '--port', '0', '--host', '127.0.0.1'],
+    check: ANSWER,
+  }),
+  nano: () => ({ key: 'nano', label: '(b) nano dev', ...nanoCommand(), check: ANSWER }),
+  seed: () => ({
+    key: 'seed',
+    label: '(c) seed baseline',
+    command: node,
+    args: ['bench/seed-baseline.js', '--port', '0', '--host', '127.0.0.1'],
+    check: ANSWER,
+  }),
+};

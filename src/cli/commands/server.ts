@@ -1,0 +1,56 @@
+/** `nano server`: the platform — a persistent registry, the data plane and the control plane. */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { DEFAULT_MAX_ARTIFACT_BYTES, startPlatformServer } from '../../server/index.js';
+import type { CommandContext, GlobalFlags } from '../context.js';
+
+export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
+  return cli.command(
+    'server',
+    'Run the nano platform: deployed functions served over HTTP, deploys accepted with a token',
+    (command) =>
+      command
+        .option('port', { alias: 'p', type: 'number', default: 8000, describe: 'Port to listen on (0 picks a free one)' })
+        .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on (anything but loopback needs a token)' })
+        .option('data', { type: 'string', default: './.nano-data', describe: 'Folder of the registry (artifacts and versions)' })
+        .option('token', { type: 'string', describe: 'Bearer token the control plane requires (default: $NANO_TOKEN)' })
+        .option('exec-token', { type: 'string', describe: 'Bearer token the data plane requires too (default: open)' })
+        .option('modules-dir', { type: 'string', describe: 'Folder for the seed API: GET /register/<name> registers <dir>/<name>.wasm' })
+        .option('max-artifact-size', { type: 'number', default: DEFAULT_MAX_ARTIFACT_BYTES, describe: 'Largest artifact upload, in bytes' })
+        .option('workers', { type: 'number', default: availableParallelism(), describe: 'Worker threads running invocations' })
+        .example('NANO_TOKEN=secret $0 server', 'Serve on 127.0.0.1:8000 with the registry in ./.nano-data')
+        .example('$0 server --port 0 --data /tmp/nano', 'Any free port, another data folder (loopback: no token needed)')
+        .example('$0 server --modules-dir examples/.nano/build', 'Also offer the seed API /register/<name>'),
+    async (flags) => {
+      const out = ctx.output(flags);
+      const token = flags.token ?? ctx.io.env.NANO_TOKEN ?? undefined;
+      const dataDir = resolve(ctx.io.cwd, flags.data);
+      const server = await startPlatformServer({
+        dataDir,
+        port: flags.port,
+        host: flags.host,
+        token: token === '' ? undefined : token,
+        execToken: flags['exec-token'],
+        modulesDir: flags['modules-dir'] === undefined ? undefined : resolve(ctx.io.cwd, flags['modules-dir']),
+        maxArtifactBytes: flags['max-artifact-size'],
+        executor: { poolSize: Math.max(1, flags.workers) },
+        onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+        onLoadError: (name, error) => out.error(`${out.paint('yellow', '!')} ${name} was not loaded: ${(error as Error).message}`),
+      });
+      try {
+        const functions = server.platform.list();
+        out.line(`${out.paint('green', '✓')} registry ${dataDir}: ${functions.length} function${functions.length === 1 ? '' : 's'}`);
+        out.table(functions.map((fn) => [out.paint('bold', fn.name), `v${fn.version}`, fn.url]));
+        if (!token) out.line(out.paint('yellow', 'no token: the control plane is open to this machine only (loopback)'));
+        // The tests wait for this exact line.
+        out.line(`nano server: listening on ${server.url} — Ctrl-C to stop`);
+        out.result({ url: server.url, dataDir, functions: functions.map((fn) => ({ name: fn.name, version: fn.version })) });
+        await ctx.io.interrupted();
+        out.line('stopping…');
+      } finally {
+        await server.close();
+      }
+    },
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * Crash-safe file writes: write a temporary file in the same folder, fsync it,
+ * rename it over the target, fsync the folder. After a crash at any moment the
+ * target holds either its old or its new content, never a mix or nothing.
+ */
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export const TEMP_MARK = '.tmp-';
+
+export async function writeFileDurably(path: string, data: Uint8Array | string, hooks: { beforeRename?: () => void } = {}): Promise<void> {
+  const temp = join(dirname(path), `${basename(path)}${TEMP_MARK}${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  hooks.beforeRename?.();
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDir(dirname(path));
+}

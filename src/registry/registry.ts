@@ -1,0 +1,104 @@
+/**
+ * The platform's embedded registry, in a data folder that needs no other
+ * service:
+ *   artifacts/<sha256>.wasm   content-addressed module bytes, written once
+ *   state.json                every function, its versions and which is current
+ *
+ * Strategy: the whole metadata is one small JSON document. A change is computed
+ * on a copy and made durable by one atomic file replacement (see
+ * durable-file.ts) before it becomes visible in memory; a commit therefore
+ * switches every function it touches at once, and a crash at any moment leaves
+ * the previous or the next state, never a mix. Artifacts are written before the
+ * state that refers to them, so a state on disk never points at a missing file.
+ * Commits are serialized: two deploys racing apply one after the other.
+ */
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NanoError } from '../errors.js';
+import { ArtifactStore } from './artifact-store.js';
+import { TEMP_MARK, writeFileDurably } from './durable-file.js';
+import { failpoint } from './failpoints.js';
+import type { FunctionRecord, RegistryState } from './types.js';
+
+export const MAX_VERSIONS = 20;
+const MAX_DEPLOYMENTS = 50;
+const STATE_FILE = 'state.json';
+
+function emptyState(): RegistryState {
+  return { format: 1, functions: {}, deployments: [] };
+}
+
+export class Registry {
+  readonly artifacts: ArtifactStore;
+  private state: RegistryState;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly dataDir: string,
+    state: RegistryState,
+  ) {
+    this.artifacts = new ArtifactStore(join(dataDir, 'artifacts'));
+    this.state = state;
+  }
+
+  /** Opens (or creates) a data folder, sweeping temporary files a crash left behind. */
+  static async open(dataDir: string): Promise<Registry> {
+    await mkdir(join(dataDir, 'artifacts'), { recursive: true });
+    for (const folder of [dataDir, join(dataDir, 'artifacts')]) {
+      for (const name of await readdir(folder)) {
+        if (name.includes(TEMP_MARK)) await rm(join(folder, name), { force: true });
+      }
+    }
+    let state = emptyState();
+    try {
+      state = JSON.parse(await readFile(join(dataDir, STATE_FILE), 'utf8')) as RegistryState;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new NanoError('RequestInvalid', `the registry in ${dataDir} is unreadable: ${(error as Error).message}`, {
+          value: dataDir,
+          hint: 'restore state.json from a backup, or start with an empty --data folder',
+        });
+      }
+    }
+    if (state.format !== 1) {
+      throw new NanoError('RequestInvalid', `the registry in ${dataDir} has format ${String(state.format)}; this nano reads format 1`, {
+        value: state.format,
+      });
+    }
+    return new Registry(dataDir, state);
+  }
+
+  functions(): FunctionRecord[] {
+    return Object.values(this.state.functions).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): FunctionRecord | undefined {
+    return Object.hasOwn(this.state.functions, name) ? this.state.functions[name] : undefined;
+  }
+
+  /**
+   * Applies `change` to a copy of the state and makes it durable, then visible.
+   * If `change` throws, nothing is written. Calls run one at a time.
+   */
+  commit<T>(change: (draft: RegistryState) => T): Promise<T> {
+    const run = this.queue.then(async () => {
+      const draft = structuredClone(this.state);
+      const result = change(draft);
+      for (const fn of Object.values(draft.functions)) {
+        // Keep the newest versions, and the current one whatever its age.
+        if (fn.versions.length > MAX_VERSIONS) {
+          fn.versions = fn.versions.filter((v, i) => i >= fn.versions.length - MAX_VERSIONS || v.version === fn.current);
+        }
+      }
+      draft.deployments = draft.deployments.slice(-MAX_DEPLOYMENTS);
+      await writeFileDurably(join(this.dataDir, STATE_FILE), `${JSON.stringify(draft, null, 1)}\n`, {
+        beforeRename: () => failpoint('state-temp-written'),
+      });
+      failpoint('after-state-write');
+      this.state = draft;
+      return result;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The control plane's wire contract, shared by the server (src/server) and the
+ * client (src/client). Every body is JSON; every route needs
+ * `Authorization: Bearer <token>`; errors are `{ "error": { code, message, hint? } }`.
+ *
+ *   POST   /deployments                 DeployRequest      → DeployPlan        (which artifacts are missing)
+ *   PUT    /artifacts/:sha256           raw wasm bytes     → ArtifactStored    (201 new, 200 known; 400 hash mismatch; 413 too large)
+ *   POST   /deployments/:id/commit      (no body)          → DeployCommitted   (400 a check failed, naming the function; 404 unknown id)
+ *   GET    /functions                                      → FunctionList
+ *   GET    /functions/:name                                → FunctionDescription
+ *   GET    /functions/:name/versions                       → VersionList
+ *   POST   /functions/:name/rollback    RollbackRequest    → RollbackDone
+ *   DELETE /functions/:name                                → Removed
+ *   GET    /functions/:name/logs?since=5m&limit=100        → LogList; with `Accept: text/event-stream`
+ *                                                             an SSE stream of `event: log` / `data: LogEntry`
+ *                                                             (the last entries first, then new ones live)
+ */
+import type { Limits, Route, Signature } from '../build/manifest.js';
+import type { VersionRecord } from '../registry/index.js';
+import type { FunctionStats } from '../runtime/index.js';
+
+export type { VersionRecord } from '../registry/index.js';
+
+export interface DeployFunction {
+  name: string;
+  sha256: string;
+  size: number;
+  entry: string;
+  limits: Limits;
+  routes: Route[];
+  description?: string;
+}
+
+export interface DeployRequest {
+  service: string;
+  stage: string;
+  functions: DeployFunction[];
+  /** Remove the service's functions that are not in `functions` (a whole-project deploy). */
+  prune: boolean;
+}
+
+export interface DeployPlan {
+  id: string;
+  /** sha256 of every artifact the server lacks; upload each with PUT /artifacts/:sha256. */
+  missing: string[];
+}
+
+export interface ArtifactStored {
+  sha256: string;
+  size: number;
+  created: boolean;
+}
+
+export type FunctionChange = 'created' | 'updated' | 'unchanged' | 'removed';
+
+export interface DeployCommitted {
+  id: string;
+  functions: { name: string; version: number; change: FunctionChange; url: string }[];
+}
+
+export interface FunctionSummary {
+  name: string;
+  service: string;
+  stage: string;
+  version: number;
+  sha256: string;
+  limits: Limits;
+  routes: Route[];
+  signature: Signature;
+  description?: string;
+  updatedAt: string;
+  url: string;
+  stats: FunctionStats;
+}
+
+export interface FunctionList {
+  functions: FunctionSummary[];
+}
+
+export type FunctionDescription = FunctionSummary & { versions: number };
+
+export interface VersionList {
+  name: string;
+  current: number;
+  versions: (VersionRecord & { current: boolean })[];
+}
+
+export interface RollbackRequest {
+  /** The version to switch to; default: the one before the current. */
+  to?: number;
+}
+
+export interface RollbackDone {
+  name: string;
+  from: number;
+  version: number;
+}
+
+export interface Removed {
+  name: string;
+  removed: true;
+}
+
+export type Outcome = 'ok' | 'trap' | 'timeout' | 'throttled' | 'error';
+
+export interface LogEntry {
+  time: string;
+  requestId: string;
+  name: string;
+  version: number | null;
+  status: number;
+  durationMs: number;
+  outcome: Outcome;
+  /** Lines the function logged, and the error message for failed calls. */
+  lines: string[];
+}
+
+export interface LogList {
+  name: string;
+  entries: LogEntry[];
+}

@@ -1,0 +1,149 @@
+/**
+ * The control plane's routes (contract in control-api.ts), added to the data
+ * plane's Hono app by `nano server`. Every route sits behind the bearer-token
+ * guard when the server has a token.
+ */
+import type { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { parseDuration } from '../config/index.js';
+import { NanoError } from '../errors.js';
+import { isSha256 } from '../registry/index.js';
+import { requireBearer } from './auth.js';
+import type { FunctionList, LogEntry, Removed } from './control-api.js';
+import { parseDeployRequest } from './deploy-request.js';
+import type { Platform } from './platform.js';
+
+export interface ControlPlaneOptions {
+  platform: Platform;
+  /** Bearer token; undefined only on a loopback-only server. */
+  token: string | undefined;
+  /** Largest artifact accepted, in bytes. */
+  maxArtifactBytes: number;
+}
+
+const CONTROL_PATHS = ['/deployments', '/deployments/*', '/artifacts/*', '/functions', '/functions/*'];
+
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  const tooLarge = (size: number) =>
+    new NanoError('PayloadTooLarge', `the artifact is ${size} bytes, above the ${limit}-byte upload limit`, {
+      value: size,
+      hint: 'start the server with a larger --max-artifact-size, or make the module smaller',
+    });
+  if (declared > limit) throw tooLarge(declared);
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  // Counted while streaming: a missing or lying Content-Length cannot exhaust memory.
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(size);
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+async function jsonBody(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new NanoError('RequestInvalid', 'the request body is not valid JSON', { value: text.slice(0, 100) });
+  }
+}
+
+function sinceOf(query: string | undefined): number | undefined {
+  if (query === undefined || query === '') return undefined;
+  const ms = parseDuration(/^\d+$/.test(query) ? Number(query) : query);
+  if (ms === undefined) throw new NanoError('RequestInvalid', `since=${query} is not a duration like "5m" or "30s"`, { value: query });
+  return Date.now() - ms;
+}
+
+export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
+  const { platform } = options;
+  if (options.token !== undefined) {
+    const guard = requireBearer(options.token);
+    for (const path of CONTROL_PATHS) app.use(path, guard);
+  }
+
+  app.post('/deployments', async (c) => c.json(await platform.plan(parseDeployRequest(await jsonBody(c.req.raw)))));
+
+  app.put('/artifacts/:sha256', async (c) => {
+    const sha256 = c.req.param('sha256');
+    if (!isSha256(sha256)) throw new NanoError('RequestInvalid', `"${sha256}" is not a sha256 hex digest`, { value: sha256 });
+    const bytes = await readLimited(c.req.raw, options.maxArtifactBytes);
+    const { created } = await platform.upload(sha256, bytes);
+    return c.json({ sha256, size: bytes.length, created }, created ? 201 : 200);
+  });
+
+  app.post('/deployments/:id/commit', async (c) => c.json(await platform.commit(c.req.param('id'))));
+
+  app.get('/functions', (c) => c.json({ functions: platform.list() } satisfies FunctionList));
+
+  app.get('/functions/:name', (c) => {
+    const name = c.req.param('name');
+    return c.json({ ...platform.summary(name), versions: platform.versions(name).versions.length });
+  });
+
+  app.get('/functions/:name/versions', (c) => c.json(platform.versions(c.req.param('name'))));
+
+  app.post('/functions/:name/rollback', async (c) => {
+    const body = (await jsonBody(c.req.raw)) as { to?: unknown };
+    if (body.to !== undefined && !(Number.isInteger(body.to) && (body.to as number) > 0)) {
+      throw new NanoError('RequestInvalid', `"to" must be a version number, got ${JSON.stringify(body.to)}`, { value: body.to });
+    }
+    return c.json(await platform.rollback(c.req.param('name'), body.to as number | undefined));
+  });
+
+  app.delete('/functions/:name', async (c) => {
+    const name = c.req.param('name');
+    await platform.remove(name);
+    return c.json({ name, removed: true } satisfies Removed);
+  });
+
+  app.get('/functions/:name/logs', (c) => {
+    const name = c.req.param('name');
+    platform.summary(name); // 404 for an unknown function
+    const sinceMs = sinceOf(c.req.query('since'));
+    const limitText = c.req.query('limit');
+    const limit = limitText === undefined ? 100 : Math.max(1, Math.min(10_000, Number(limitText) || 100));
+    const recent = platform.logs.list(name, { sinceMs, limit });
+    if (!(c.req.header('accept') ?? '').includes('text/event-stream')) return c.json({ name, entries: recent });
+
+    return streamSSE(c, async (stream) => {
+      const queue: LogEntry[] = [...recent];
+      let wake: (() => void) | undefined;
+      const unsubscribe = platform.logs.subscribe(name, (entry) => {
+        queue.push(entry);
+        wake?.();
+      });
+      let open = true;
+      stream.onAbort(() => {
+        open = false;
+        wake?.();
+      });
+      try {
+        while (open) {
+          const entry = queue.shift();
+          if (entry) {
+            await stream.writeSSE({ event: 'log', data: JSON.stringify(entry), id: entry.requestId });
+            continue;
+          }
+          // Wait for the next entry, or send a comment now and then so that proxies keep the stream open.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 15_000);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+          if (open && queue.length === 0) await stream.write(': keep-alive\n\n');
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Validation of a deploy request body (POST /deployments) with ajv: a client
+ * is never trusted, so its manifest is checked for shape before anything is
+ * looked up, and every problem is named in one 400.
+ */
+import { Ajv } from 'ajv';
+import { NanoError } from '../errors.js';
+import type { DeployRequest } from './control-api.js';
+
+const NAME = '^[a-z][a-z0-9-]{0,62}$';
+
+const limits = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['memoryPages', 'timeoutMs', 'cacheTtlMs', 'concurrency'],
+  properties: {
+    memoryPages: { type: 'integer', minimum: 1, maximum: 65536 },
+    timeoutMs: { type: 'integer', minimum: 1, maximum: 3_600_000 },
+    cacheTtlMs: { type: 'integer', minimum: 1 },
+    concurrency: { anyOf: [{ type: 'null' }, { type: 'integer', minimum: 1, maximum: 10000 }] },
+  },
+};
+
+const route = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['method', 'path'],
+  properties: {
+    method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY'] },
+    path: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)+$|^/$' },
+  },
+};
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['service', 'stage', 'functions', 'prune'],
+  properties: {
+    service: { type: 'string', pattern: NAME },
+    stage: { type: 'string', minLength: 1, maxLength: 64 },
+    prune: { type: 'boolean' },
+    functions: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'sha256', 'size', 'entry', 'limits', 'routes'],
+        properties: {
+          name: { type: 'string', pattern: NAME },
+          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          size: { type: 'integer', minimum: 0 },
+          entry: { type: 'string', minLength: 1, maxLength: 256 },
+          description: { type: 'string', maxLength: 1000 },
+          limits,
+          routes: { type: 'array', items: route, maxItems: 100 },
+        },
+      },
+    },
+  },
+};
+
+const validate = new Ajv({ allErrors: true }).compile<DeployRequest>(schema);
+
+export function parseDeployRequest(body: unknown): DeployRequest {
+  if (!validate(body)) {
+    const problems = (validate.errors ?? []).map((error) => `${error.instancePath || '(body)'} ${error.message ?? 'is invalid'}`);
+    throw new NanoError('RequestInvalid', `the deploy request is invalid: ${problems.join('; ')}`, {
+      value: problems,
+      hint: 'deploy with the nano CLI of the same version as the server',
+    });
+  }
+  const names = body.functions.map((fn) => fn.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate) throw new NanoError('RequestInvalid', `the deploy request names function "${duplicate}" twice`, { value: duplicate });
+  return body;
+}

@@ -1,0 +1,43 @@
+/**
+ * The seed article's registration endpoint, for compatibility:
+ * `GET /register/:name` registers `<modules-dir>/<name>.wasm`, after which
+ * `/exec/:name` and `/stats/:name` work on it. It goes through the same checks
+ * and the same atomic commit as a deploy. The name is validated before it
+ * touches the file system, so no path can escape the folder.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { BUILTIN_DEFAULTS } from '../config/index.js';
+import { NanoError } from '../errors.js';
+import type { Platform } from './platform.js';
+
+const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+export const SEED_SERVICE = 'registered';
+
+export function addSeedRegister(app: Hono, platform: Platform, modulesDir: string): void {
+  app.get('/register/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!FUNCTION_NAME.test(name)) {
+      throw new NanoError('RequestInvalid', `"${name}" is not a function name (lowercase letters, digits and dashes)`, { value: name });
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(join(modulesDir, `${name}.wasm`)));
+    } catch {
+      throw new NanoError('NotFound', `there is no ${name}.wasm in the modules folder`, { value: name });
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    await platform.upload(sha256, bytes);
+    const plan = await platform.plan({
+      service: SEED_SERVICE,
+      stage: 'seed',
+      prune: false,
+      functions: [{ name, sha256, size: bytes.length, entry: '_start', limits: { ...BUILTIN_DEFAULTS }, routes: [] }],
+    });
+    const committed = await platform.commit(plan.id);
+    const version = committed.functions[0]?.version ?? 0;
+    return c.text(`registered ${name} (v${version})`);
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * `nano server` without the CLI: open the registry, load what it holds into a
+ * fresh executor, and serve the data plane and the control plane on a socket.
+ */
+import { createExecutor, type ExecutorOptions } from '../runtime/index.js';
+import { Registry } from '../registry/index.js';
+import { NanoError } from '../errors.js';
+import { createApp } from './app.js';
+import { addControlPlane } from './control-plane.js';
+import { listen } from './listen.js';
+import { Platform } from './platform.js';
+import { RouteTable } from './route-table.js';
+import { addSeedRegister } from './seed-register.js';
+
+export const DEFAULT_MAX_ARTIFACT_BYTES = 8 * 1024 * 1024;
+
+export interface PlatformServerOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  token?: string;
+  execToken?: string;
+  modulesDir?: string;
+  maxArtifactBytes?: number;
+  executor?: ExecutorOptions;
+  onInternalError?: (error: unknown) => void;
+  onLoadError?: (name: string, error: unknown) => void;
+}
+
+export interface PlatformServer {
+  url: string;
+  platform: Platform;
+  close(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function startPlatformServer(options: PlatformServerOptions): Promise<PlatformServer> {
+  if (!options.token && !isLoopback(options.host)) {
+    throw new NanoError('TokenRequired', `refusing to listen on ${options.host} without a token: anyone who can reach it could deploy code`, {
+      value: options.host,
+      hint: 'pass --token (or set NANO_TOKEN), or listen on 127.0.0.1',
+    });
+  }
+  const registry = await Registry.open(options.dataDir);
+  const executor = createExecutor(options.executor);
+  const routes = new RouteTable();
+  let url = '';
+  const platform = new Platform({ registry, executor, routes, publicUrl: () => url, onLoadError: options.onLoadError });
+  try {
+    await platform.loadAll();
+    const app = createApp({
+      host: executor,
+      routes,
+      execToken: options.execToken,
+      onInternalError: options.onInternalError,
+      onInvocation: (entry) => platform.logs.append(entry),
+      extend: (app) => {
+        addControlPlane(app, { platform, token: options.token, maxArtifactBytes: options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES });
+        if (options.modulesDir) addSeedRegister(app, platform, options.modulesDir);
+      },
+    });
+    const listening = await listen(app, { port: options.port, host: options.host });
+    url = listening.url;
+    return {
+      url,
+      platform,
+      close: async () => {
+        await listening.close();
+        await executor.close();
+      },
+    };
+  } catch (error) {
+    await executor.close();
+    throw error;
+  }
+}
