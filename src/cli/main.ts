@@ -6,9 +6,15 @@
 import yargs, { type Argv } from 'yargs';
 import { NANO_VERSION } from '../package-root.js';
 import { registerBuild } from './commands/build.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerDev } from './commands/dev.js';
+import { registerInfo } from './commands/info.js';
 import { registerInit } from './commands/init.js';
 import { registerInvoke } from './commands/invoke.js';
+import { registerLogs } from './commands/logs.js';
+import { registerRemove } from './commands/remove.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerServer } from './commands/server.js';
 import { createContext, UsageError, type CommandContext, type GlobalFlags } from './context.js';
 import { processIo, type CliIo } from './io.js';
 import { createOutput } from './output.js';
@@ -18,7 +24,13 @@ const COMMANDS: readonly ((cli: Argv<GlobalFlags>, ctx: CommandContext) => Argv<
   registerInit,
   registerBuild,
   registerDev,
+  registerServer,
+  registerDeploy,
   registerInvoke,
+  registerInfo,
+  registerLogs,
+  registerRollback,
+  registerRemove,
 ];
 
 function parser(argv: readonly string[], ctx: CommandContext): Argv<GlobalFlags> {

@@ -16,6 +16,8 @@ export interface Output {
   error(text: string): void;
   /** The machine-readable result under --json. */
   result(value: unknown): void;
+  /** One compact JSON line under --json, for commands that stream (`nano logs --tail`): NDJSON. */
+  record(value: unknown): void;
   paint(style: Style, text: string): string;
   /** A transient progress line on a TTY; nothing elsewhere. */
   progress(text: string): void;
@@ -54,6 +56,9 @@ export function createOutput(io: CliIo, options: { json: boolean }): Output {
     },
     result(value) {
       if (options.json) io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+    record(value) {
+      if (options.json) io.stdout.write(`${JSON.stringify(value)}\n`);
     },
     paint: (style, text) => paintWith(colour)(style, text),
     progress(text) {

@@ -1,0 +1,41 @@
+/** Small renderings shared by the commands that show functions: sizes, limits, durations. */
+import type { Limits } from '../build/index.js';
+import { formatDuration } from '../config/index.js';
+
+/** 0 → "0 B", 1536 → "1.5 KiB", 8388608 → "8.0 MiB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** "1 page, timeout 5s, ttl 1s, concurrency 2", as `nano dev` prints them. */
+export function limitsText(limits: Limits): string {
+  const { memoryPages, timeoutMs, cacheTtlMs, concurrency } = limits;
+  const parts = [
+    `${memoryPages} page${memoryPages === 1 ? '' : 's'}`,
+    `timeout ${formatDuration(timeoutMs)}`,
+    `ttl ${formatDuration(cacheTtlMs)}`,
+  ];
+  if (concurrency !== null) parts.push(`concurrency ${concurrency}`);
+  return parts.join(', ');
+}
+
+/** Milliseconds for people: 0.42 → "0.4ms", 12.3 → "12ms", 1500 → "1.5s". */
+export function formatMs(ms: number): string {
+  if (ms < 10) return `${ms.toFixed(1)}ms`;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+}
+
+export const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A look-back for `--since`: "30s", "5m", "2h", "1d" (a bare number is ms); undefined when invalid. */
+export function parseSince(value: string): number | undefined {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1);
+  return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
+}

@@ -1,0 +1,154 @@
+/**
+ * The control plane of a nano platform, one typed method per route of the wire
+ * contract (src/server/control-api.ts). Every method returns the parsed body or
+ * throws a NanoError (see http.ts).
+ */
+import { NanoError } from '../errors.js';
+import type {
+  ArtifactStored,
+  DeployCommitted,
+  DeployPlan,
+  DeployRequest,
+  FunctionDescription,
+  FunctionList,
+  LogEntry,
+  LogList,
+  Removed,
+  RollbackDone,
+  VersionList,
+} from '../server/control-api.js';
+import { HttpClient, type HttpOptions } from './http.js';
+import { readSse } from './sse.js';
+
+export interface LogQuery {
+  /** Only entries newer than this many ms. */
+  sinceMs?: number;
+  limit?: number;
+}
+
+const fn = (name: string) => `/functions/${encodeURIComponent(name)}`;
+
+function logQuery(query: LogQuery): string {
+  const params = new URLSearchParams();
+  if (query.sinceMs !== undefined) params.set('since', `${query.sinceMs}ms`);
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+export class ControlClient {
+  readonly http: HttpClient;
+
+  constructor(options: HttpOptions) {
+    this.http = new HttpClient(options);
+  }
+
+  get url(): string {
+    return this.http.url;
+  }
+
+  health(): Promise<{ status: string; functions: number }> {
+    return this.http.json('GET', '/healthz', { auth: false });
+  }
+
+  async planDeploy(request: DeployRequest): Promise<DeployPlan> {
+    return this.control(() => this.http.json<DeployPlan>('POST', '/deployments', { json: request }));
+  }
+
+  uploadArtifact(sha256: string, bytes: Uint8Array): Promise<ArtifactStored> {
+    return this.http.json('PUT', `/artifacts/${sha256}`, { body: bytes, headers: { 'content-type': 'application/wasm' } });
+  }
+
+  commitDeploy(id: string): Promise<DeployCommitted> {
+    return this.http.json('POST', `/deployments/${encodeURIComponent(id)}/commit`);
+  }
+
+  listFunctions(): Promise<FunctionList> {
+    return this.control(() => this.http.json<FunctionList>('GET', '/functions'));
+  }
+
+  describe(name: string): Promise<FunctionDescription> {
+    return this.http.json('GET', fn(name));
+  }
+
+  versions(name: string): Promise<VersionList> {
+    return this.http.json('GET', `${fn(name)}/versions`);
+  }
+
+  rollback(name: string, to?: number): Promise<RollbackDone> {
+    return this.http.json('POST', `${fn(name)}/rollback`, { json: to === undefined ? {} : { to } });
+  }
+
+  remove(name: string): Promise<Removed> {
+    return this.http.json('DELETE', fn(name));
+  }
+
+  logs(name: string, query: LogQuery = {}): Promise<LogList> {
+    return this.http.json('GET', `${fn(name)}/logs${logQuery(query)}`);
+  }
+
+  /**
+   * Streams a function's log: the recent entries first, then new ones as they
+   * happen, until `signal` aborts (then it returns quietly) or the server ends
+   * the stream (then it throws). `onOpen` runs once the server accepted the stream.
+   */
+  async *tailLogs(name: string, query: LogQuery, signal: AbortSignal, onOpen?: () => void): AsyncGenerator<LogEntry> {
+    let response: Response;
+    try {
+      response = await this.http.request('GET', `${fn(name)}/logs${logQuery(query)}`, {
+        headers: { accept: 'text/event-stream' },
+        timeoutMs: 0,
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    }
+    if (!(response.headers.get('content-type') ?? '').includes('text/event-stream') || !response.body) {
+      await response.body?.cancel();
+      throw new NanoError('RemoteError', `${this.url} did not answer the log stream with text/event-stream`, {
+        value: response.headers.get('content-type'),
+        hint: 'is the server a `nano server` of this version?',
+      });
+    }
+    onOpen?.();
+    try {
+      for await (const event of readSse(response.body)) {
+        if (event.event !== 'log') continue;
+        try {
+          yield JSON.parse(event.data) as LogEntry;
+        } catch {
+          throw new NanoError('RemoteError', `the log stream sent an entry that is not JSON: ${event.data.slice(0, 200)}`);
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof NanoError) throw error;
+      throw new NanoError('ServerUnreachable', `the log stream from ${this.url} broke: ${String((error as Error).message)}`, {
+        cause: error,
+      });
+    }
+    if (signal.aborted) return;
+    throw new NanoError('ServerUnreachable', `${this.url} closed the log stream`, {
+      hint: 'did the server stop or restart? run the command again',
+    });
+  }
+
+  /**
+   * The first call of a command: a 404 for a control route itself (not for a
+   * function) means the URL points at something without a control plane.
+   */
+  private async control<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof NanoError && error.code === 'NotFound') {
+        throw new NanoError('NotFound', `${this.url} has no control plane: ${error.message}`, {
+          value: error.value,
+          hint: 'point --url or provider.url at a `nano server` (`nano dev` serves only the data plane)',
+        });
+      }
+      throw error;
+    }
+  }
+}
