@@ -36,6 +36,8 @@ export interface ResolvedFunction {
   readonly description: string | undefined;
   readonly limits: Readonly<Limits>;
   readonly routes: readonly Readonly<Route>[];
+  /** Extra paths or globs `nano dev` watches for this function, as written (relative to the project folder). */
+  readonly watch: readonly string[];
 }
 
 export interface ResolvedConfig {
@@ -70,6 +72,7 @@ interface RawFunction {
   cacheTtl?: number | string;
   concurrency?: number;
   http?: RawRoute | RawRoute[];
+  watch?: string | string[];
 }
 interface RawConfig {
   service: string;
@@ -169,6 +172,7 @@ function resolveFunction(name: string, fn: RawFunction, raw: RawConfig, dir: str
       concurrency: fn.concurrency ?? defaults.concurrency ?? BUILTIN_DEFAULTS.concurrency,
     },
     routes: routesOf(fn).map((route) => ({ method: route.method ?? 'GET', path: normalizeRoutePath(route.path) })),
+    watch: fn.watch === undefined ? [] : Array.isArray(fn.watch) ? [...fn.watch] : [fn.watch],
   };
 }
 

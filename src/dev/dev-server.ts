@@ -7,7 +7,7 @@
 import type { BuildManifest } from '../build/index.js';
 import { createExecutor, type Executor, type ExecutorOptions } from '../runtime/index.js';
 import { createApp, listen, RouteTable } from '../server/index.js';
-import { BuildLoader, type LoadedFunction } from './load-build.js';
+import { BuildLoader, type LoadedFunction, type LoadOptions } from './load-build.js';
 
 export interface DevServerOptions {
   port: number;
@@ -20,8 +20,10 @@ export interface DevServer {
   url: string;
   executor: Executor;
   routes: RouteTable;
+  /** What puts builds into the executor and the routes; it knows which versions serve. */
+  loader: BuildLoader;
   /** Loads (or reloads) a build; new invocations get the new versions. */
-  load(buildDir: string, manifest: BuildManifest): Promise<LoadedFunction[]>;
+  load(buildDir: string, manifest: BuildManifest, options?: LoadOptions): Promise<LoadedFunction[]>;
   close(): Promise<void>;
 }
 
@@ -42,7 +44,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     url: server.url,
     executor,
     routes,
-    load: (buildDir, manifest) => loader.load(buildDir, manifest),
+    loader,
+    load: (buildDir, manifest, loadOptions) => loader.load(buildDir, manifest, loadOptions),
     close: async () => {
       await server.close();
       await executor.close();

@@ -116,7 +116,7 @@ describe('resolveConfig refuses a bad nano.yml', () => {
     it('lists the expected keys when nothing is close', async () => {
       const yaml = yml('service: demo', 'functions:', '  sum:', '    source: functions/sum.wat', '    banana: 1');
       expect(await problemLines(yaml)).toEqual([
-        'nano.yml:5:5 functions.sum.banana: unknown key "banana"; expected one of: source, entry, description, memory, timeout, cacheTtl, concurrency, http',
+        'nano.yml:5:5 functions.sum.banana: unknown key "banana"; expected one of: source, entry, description, memory, timeout, cacheTtl, concurrency, http, watch',
       ]);
     });
 

@@ -1,65 +1,158 @@
-/** `nano dev`: build, then serve the project locally with the platform's executor and limits. */
+/** `nano dev`: build, serve locally with the platform's executor and limits, and reload on every save. */
 import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import type { Argv } from 'yargs';
-import { buildProject, type FunctionArtifact } from '../../build/index.js';
-import { formatDuration, resolveConfig } from '../../config/index.js';
-import { startDevServer } from '../../dev/index.js';
-import type { CommandContext, GlobalFlags } from '../context.js';
+import type { FunctionArtifact } from '../../build/index.js';
+import { formatDuration } from '../../config/index.js';
+import {
+  DEFAULT_DEBOUNCE_MS,
+  startDevSession,
+  type FunctionFailure,
+  type LoadedFunction,
+  type ReloadReport,
+  type ServedFunction,
+} from '../../dev/index.js';
+import { formatProblem, NanoError, ProblemsError, type Problem } from '../../errors.js';
+import { UsageError, type CommandContext, type GlobalFlags } from '../context.js';
 import type { Output } from '../output.js';
 
 function limitsText(fn: FunctionArtifact): string {
   const { memoryPages, timeoutMs, cacheTtlMs, concurrency } = fn.limits;
-  const parts = [`${memoryPages} page${memoryPages === 1 ? '' : 's'}`, `timeout ${formatDuration(timeoutMs)}`, `ttl ${formatDuration(cacheTtlMs)}`];
+  const parts = [
+    `${memoryPages} page${memoryPages === 1 ? '' : 's'}`,
+    `timeout ${formatDuration(timeoutMs)}`,
+    `ttl ${formatDuration(cacheTtlMs)}`,
+  ];
   if (concurrency !== null) parts.push(`concurrency ${concurrency}`);
   return parts.join(', ');
 }
 
-function printRoutes(out: Output, url: string, functions: readonly FunctionArtifact[]): void {
+function printRoutes(out: Output, url: string, functions: readonly ServedFunction[]): void {
   const rows: string[][] = [];
-  for (const fn of functions) {
+  for (const { artifact: fn } of functions) {
     rows.push([out.paint('bold', fn.name), `${url}/exec/${fn.name}`, out.paint('gray', limitsText(fn))]);
     for (const route of fn.routes) rows.push(['', `${route.method} ${url}${route.path}`, '']);
   }
   out.table(rows);
 }
 
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+const indent = (text: string) => `  ${text.replaceAll('\n', '\n  ')}`;
+
+/** `✗ sum: functions/sum.wat:3:5: error: ... (still serving v2)`, then the source line, caret and further problems. */
+function printProblems(out: Output, subject: string, problems: readonly Problem[], serving: string): void {
+  const [first, ...rest] = problems;
+  if (first === undefined) return;
+  const [head, ...detail] = formatProblem(first).split('\n');
+  out.error(`${out.paint('red', '✗')} ${subject}: ${head} ${out.paint('yellow', `(${serving})`)}`);
+  for (const line of detail) out.error(`  ${line}`);
+  for (const problem of rest) out.error(indent(formatProblem(problem)));
+}
+
+function printFailure(out: Output, failure: FunctionFailure): void {
+  const serving = failure.serving === null ? 'not served' : `still serving v${failure.serving}`;
+  printProblems(out, failure.name, failure.problems, serving);
+}
+
+function changeLine(out: Output, change: LoadedFunction, ms: string, url: string): string {
+  const mark = out.paint('green', '↻');
+  switch (change.change) {
+    case 'added':
+      return `${mark} ${change.name} added in ${ms} (v${change.version}) → ${url}/exec/${change.name}`;
+    case 'removed':
+      return `${mark} ${change.name} removed (was v${change.version}); /exec/${change.name} now answers 404`;
+    default: {
+      const parts = change.changed ?? [];
+      if (parts.includes('code')) return `${mark} ${change.name} rebuilt in ${ms} (v${change.version})`;
+      const what = parts.length > 0 ? `: ${parts.join(' and ')} changed` : '';
+      return `${mark} ${change.name} reloaded in ${ms} (v${change.version}${what})`;
+    }
+  }
+}
+
+/** One reload: one line per function changed or failed, or one line saying nothing changed. */
+export function printReload(out: Output, report: ReloadReport, url: string): void {
+  const ms = `${Math.max(1, Math.round(report.durationMs))} ms`;
+  if (report.configError !== undefined) {
+    const error = report.configError;
+    const subject = basename(report.config.file);
+    const serving = 'still serving the last good configuration';
+    if (error instanceof ProblemsError) printProblems(out, subject, error.problems, serving);
+    else out.error(`${out.paint('red', '✗')} ${subject}: ${error.message} ${out.paint('yellow', `(${serving})`)}`);
+  }
+  for (const change of report.changes) out.line(changeLine(out, change, ms, url));
+  const fresh = report.failures.filter((failure) => !failure.repeated);
+  for (const failure of fresh) printFailure(out, failure);
+  if (report.error !== undefined) {
+    const error = report.error;
+    const text = error instanceof NanoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    out.error(`${out.paint('red', '✗')} reload failed, still serving the last good versions: ${text}`);
+  }
+  if (report.changes.length === 0 && fresh.length === 0 && report.configError === undefined && report.error === undefined) {
+    const still = report.failures.length > 0 ? `; still failing: ${report.failures.map((failure) => failure.name).join(', ')}` : '';
+    out.line(out.paint('gray', `· no change (${report.trigger.join(', ') || 'nothing'})${still}`));
+  }
+}
+
 export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
   return cli.command(
     'dev',
-    'Build and serve the project locally, with the same executor and limits as the platform',
+    'Build and serve the project locally, with the same executor and limits as the platform; reload on every save',
     (command) =>
       command
         .option('port', { alias: 'p', type: 'number', default: 8000, describe: 'Port to listen on (0 picks a free one)' })
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
         .option('workers', { type: 'number', default: availableParallelism(), describe: 'Worker threads running invocations' })
-        .example('$0 dev -c examples/nano.yml', 'Serve the examples on http://127.0.0.1:8000')
-        .example('$0 dev --port 0', 'Serve on any free port (the URL is printed)'),
+        .option('watch', {
+          type: 'boolean',
+          default: true,
+          describe: 'Rebuild and swap functions when their files change (--no-watch: serve as built)',
+        })
+        .option('debounce', { type: 'number', default: DEFAULT_DEBOUNCE_MS, describe: 'Quiet time in ms after a change before rebuilding' })
+        .example('$0 dev -c examples/nano.yml', 'Serve the examples on http://127.0.0.1:8000 and reload on every save')
+        .example('$0 dev --port 0', 'Serve on any free port (the URL is printed)')
+        .example('$0 dev --no-watch', 'Serve the current build without watching the files'),
     async (flags) => {
+      if (!Number.isInteger(flags.debounce) || flags.debounce < 0 || flags.debounce > 60_000) {
+        throw new UsageError(`--debounce must be a whole number of ms from 0 to 60000, got ${String(flags.debounce)}`);
+      }
       const out = ctx.output(flags);
-      const config = await resolveConfig(flags.config, { stage: flags.stage, env: ctx.io.env, cwd: ctx.io.cwd });
-      const built = await buildProject(config, {
+      let url = '';
+      const session = await startDevSession({
+        configPath: flags.config,
+        stage: flags.stage,
+        env: ctx.io.env,
         cwd: ctx.io.cwd,
-        onProgress: ({ name, index, total }) => out.progress(`building ${name} (${index + 1}/${total})`),
-      });
-      out.clearProgress();
-      const server = await startDevServer({
         port: flags.port,
         host: flags.host,
         executor: { poolSize: Math.max(1, flags.workers) },
+        watch: flags.watch,
+        debounceMs: flags.debounce,
+        onReload: (report) => printReload(out, report, url),
+        onWatchError: (error) =>
+          out.error(`${out.paint('yellow', '!')} watcher: ${error instanceof Error ? error.message : String(error)}`),
         onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
       });
+      url = session.url;
       try {
-        const loaded = await server.load(built.buildDir, built.manifest);
-        out.line(`${out.paint('green', '✓')} ${config.service} (${config.stage}): ${loaded.length} function${loaded.length === 1 ? '' : 's'}`);
-        printRoutes(out, server.url, built.manifest.functions);
+        for (const failure of session.initial.failures) printFailure(out, failure);
+        const served = session.served();
+        const { config } = session;
+        out.line(`${out.paint('green', '✓')} ${config.service} (${config.stage}): ${plural(served.length, 'function')}`);
+        printRoutes(out, session.url, served);
         out.line();
+        const plan = session.watching;
+        if (plan) {
+          const globs = plan.globs.length > 0 ? ` and ${plural(plan.globs.length, 'watch glob')}` : '';
+          out.line(out.paint('gray', `watching ${plural(plan.files.length, 'file')}${globs} (debounce ${flags.debounce} ms)`));
+        }
         // The bench and the tests wait for this exact line.
-        out.line(`nano dev: listening on ${server.url} — Ctrl-C to stop`);
-        out.result({ url: server.url, functions: loaded });
+        out.line(`nano dev: listening on ${session.url} — Ctrl-C to stop`);
+        out.result({ url: session.url, functions: served.map(({ artifact, version }) => ({ name: artifact.name, version })) });
         await ctx.io.interrupted();
         out.line('stopping…');
       } finally {
-        await server.close();
+        await session.close();
       }
     },
   );

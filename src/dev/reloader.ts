@@ -1,0 +1,162 @@
+/**
+ * One reload of `nano dev`: (re)read nano.yml if it changed, build what
+ * changed, swap what built, and say what happened.
+ *
+ * Strategy: the build is driven by content, not by events. Every reload builds
+ * every function incrementally (an unchanged source is "up to date" and keeps
+ * its version), so a missed or duplicated event can delay a reload but never
+ * serve a stale or half-built function. A bad edit never breaks the loop: an
+ * invalid nano.yml keeps the last good configuration; a function whose source
+ * does not build, or whose module the executor refuses, keeps serving its last
+ * good version while the others swap. Nothing here throws: every outcome,
+ * a bug included, ends up in the report.
+ */
+import { relative } from 'node:path';
+import { buildDirOf, MANIFEST_VERSION, type BuildManifest } from '../build/index.js';
+import { resolveConfig, type ResolvedConfig } from '../config/index.js';
+import { formatProblem, NanoError, type Problem, type ProblemsError } from '../errors.js';
+import { buildServable } from './build-servable.js';
+import type { BuildLoader, LoadedFunction } from './load-build.js';
+
+export interface ReloadRequest {
+  /** Changed paths (absolute); empty for the first build. */
+  paths: readonly string[];
+  /** The nano.yml is among them. */
+  configChanged: boolean;
+  /** Functions whose source or `watch:` files are among them. */
+  functions: readonly string[];
+}
+
+export interface FunctionFailure {
+  name: string;
+  problems: Problem[];
+  /** The version still serving, or null when none is. */
+  serving: number | null;
+  /** Nothing of the function changed and the problems are the ones reported last time. */
+  repeated: boolean;
+}
+
+export interface ReloadReport {
+  /** The changed paths, as shown to the user (relative to cwd when below it). */
+  trigger: string[];
+  /** From the start of the reload to the last swap. */
+  durationMs: number;
+  /** Functions added, updated or removed. */
+  changes: LoadedFunction[];
+  failures: FunctionFailure[];
+  /** nano.yml could not be read or is invalid: the last good configuration stays. */
+  configError?: NanoError;
+  /** The error of building every function, when some failed (what `nano build` would print). */
+  buildError?: ProblemsError;
+  /** Anything unexpected (a bug, a full disk): nothing was swapped after it. */
+  error?: unknown;
+  /** The configuration in force after the reload. */
+  config: ResolvedConfig;
+}
+
+export interface ReloaderOptions {
+  config: ResolvedConfig;
+  loader: BuildLoader;
+  /** How nano.yml is read again: as the command read it first. */
+  configPath: string;
+  stage: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Base for relative paths and for file names in messages. */
+  cwd: string;
+}
+
+const emptyManifest = (config: ResolvedConfig): BuildManifest => ({
+  version: MANIFEST_VERSION,
+  service: config.service,
+  stage: config.stage,
+  builtAt: new Date().toISOString(),
+  functions: [],
+});
+
+export class Reloader {
+  private current: ResolvedConfig;
+  /** Problems last reported per failing function, to say them once rather than on every reload. */
+  private reported = new Map<string, string>();
+
+  constructor(private readonly options: ReloaderOptions) {
+    this.current = options.config;
+  }
+
+  get config(): ResolvedConfig {
+    return this.current;
+  }
+
+  async reload(request: ReloadRequest): Promise<ReloadReport> {
+    const started = performance.now();
+    const report: ReloadReport = {
+      trigger: request.paths.map((path) => this.display(path)),
+      durationMs: 0,
+      changes: [],
+      failures: [],
+      config: this.current,
+    };
+    try {
+      let config = this.current;
+      if (request.configChanged) {
+        try {
+          config = await resolveConfig(this.options.configPath, {
+            stage: this.options.stage,
+            env: this.options.env,
+            cwd: this.options.cwd,
+          });
+        } catch (error) {
+          if (!(error instanceof NanoError)) throw error;
+          report.configError = error;
+          // Sources edited in the same breath still build, under the last good configuration.
+          if (request.functions.length === 0) return this.finish(report, started);
+        }
+      }
+      await this.buildAndSwap(config, request, report);
+    } catch (error) {
+      report.error = error;
+    }
+    return this.finish(report, started);
+  }
+
+  private async buildAndSwap(config: ResolvedConfig, request: ReloadRequest, report: ReloadReport): Promise<void> {
+    const built = await buildServable(config, this.options.cwd);
+    const loaded = await this.options.loader.load(
+      built.result?.buildDir ?? buildDirOf(config),
+      built.result?.manifest ?? emptyManifest(config),
+      {
+        keep: built.failures.keys(),
+      },
+    );
+    this.current = config;
+    report.config = config;
+    report.buildError = built.error;
+    report.changes = loaded.filter((fn) => fn.change === 'added' || fn.change === 'updated' || fn.change === 'removed');
+
+    const failures = new Map(built.failures);
+    for (const fn of loaded) {
+      if (fn.change !== 'refused') continue;
+      const source = config.functions.find((candidate) => candidate.name === fn.name)?.source;
+      const message = fn.error instanceof Error ? fn.error.message : String(fn.error);
+      failures.set(fn.name, [{ file: source ? this.display(source) : fn.name, message }]);
+    }
+    const touched = new Set(request.functions);
+    const reported = new Map<string, string>();
+    for (const [name, problems] of failures) {
+      const text = problems.map(formatProblem).join('\n');
+      const repeated = !request.configChanged && !touched.has(name) && this.reported.get(name) === text;
+      report.failures.push({ name, problems, serving: this.options.loader.version(name), repeated });
+      reported.set(name, text);
+    }
+    this.reported = reported;
+  }
+
+  private finish(report: ReloadReport, started: number): ReloadReport {
+    report.durationMs = performance.now() - started;
+    return report;
+  }
+
+  private display(path: string): string {
+    const rel = relative(this.options.cwd, path);
+    return rel === '' || rel.startsWith('..') ? path : rel;
+  }
+}

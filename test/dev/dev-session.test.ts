@@ -1,0 +1,111 @@
+/** The dev session in-process, with the real watcher: what a change of which file does. */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startDevSession, type DevSession, type ReloadReport } from '../../src/dev/index.js';
+import { removeTempProjects, tempProject, writeFiles, yml } from '../helpers/project.js';
+import { answerWat, SUM_WAT } from '../helpers/wat.js';
+import { until } from './dev-process.js';
+
+let session: DevSession | undefined;
+
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+  await removeTempProjects();
+});
+
+async function start(files: Record<string, string>, debounceMs = 30) {
+  const dir = await tempProject(files);
+  const reports: ReloadReport[] = [];
+  const problems: unknown[] = [];
+  session = await startDevSession({
+    configPath: 'nano.yml',
+    stage: 'dev',
+    env: {},
+    cwd: dir,
+    port: 0,
+    host: '127.0.0.1',
+    executor: { poolSize: 1 },
+    debounceMs,
+    onReload: (report) => reports.push(report),
+    onWatchError: (error) => problems.push(error),
+    onInternalError: (error) => problems.push(error),
+  });
+  const reportsAfter = (count: number) =>
+    until(
+      async () => reports.length,
+      (length) => length > count,
+      `reload #${count + 1}`,
+    ).then(() => reports);
+  return { dir, session, reports, problems, reportsAfter };
+}
+
+const answer = async (s: DevSession, name = 'answer') => (await s.server.executor.invoke(name)).value;
+
+describe('startDevSession (in-process, real watcher)', () => {
+  it('reloads on a change matching a function’s watch: glob, and ignores node_modules/ and unrelated files', async () => {
+    const { dir, reports, reportsAfter, problems } = await start({
+      'nano.yml': yml('service: demo', 'functions:', '  answer:', '    source: answer.wat', '    watch: include/**/*.txt'),
+      'answer.wat': answerWat(1),
+      'include/notes.txt': 'v1',
+      'include/node_modules/.keep': '',
+    });
+    await writeFiles(dir, { 'include/notes.txt': 'v2' });
+    await reportsAfter(0);
+    expect(reports[0]?.trigger).toEqual(['include/notes.txt']);
+    expect(reports.flatMap((report) => report.changes)).toEqual([]); // the artifact did not change: same version
+
+    await writeFiles(dir, { 'include/node_modules/dep.txt': 'x', 'include/notes.md': 'x', 'elsewhere.txt': 'x', '.nano/junk.txt': 'x' });
+    await writeFiles(dir, { 'answer.wat': answerWat(2) }); // a sentinel: its reload comes after any the files above caused
+    await until(
+      async () => reports.at(-1)?.changes.length ?? 0,
+      (count) => count > 0,
+      'the sentinel reload',
+    );
+    // (A save may be seen twice, truncated then written; what matters is which files ever triggered.)
+    expect(new Set(reports.flatMap((report) => report.trigger))).toEqual(new Set(['include/notes.txt', 'answer.wat']));
+    expect(problems).toEqual([]);
+  });
+
+  it('coalesces a burst of saves into one reload', async () => {
+    const { dir, session, reports, reportsAfter } = await start(
+      {
+        'nano.yml': yml('service: demo', 'functions:', '  answer: { source: answer.wat }', '  sum: { source: sum.wat }'),
+        'answer.wat': answerWat(1),
+        'sum.wat': SUM_WAT,
+      },
+      300,
+    );
+    for (let value = 2; value <= 11; value++) await writeFiles(dir, { 'answer.wat': answerWat(value) });
+    await reportsAfter(0);
+    expect(await answer(session)).toBe('11');
+    await writeFiles(dir, { 'sum.wat': SUM_WAT.replace('i32.add', 'i32.sub') }); // a sentinel
+    await until(async () => reports.some((report) => report.trigger.includes('sum.wat')), Boolean, 'the sentinel reload');
+    const versions = reports.flatMap((report) => report.changes.map((fn) => `${fn.name} v${fn.version}`));
+    expect(versions).toEqual(['answer v2', 'sum v2']);
+  });
+
+  it('watches the folders a new nano.yml names, and stops watching a removed function’s source', async () => {
+    const { dir, session, reports } = await start({
+      'nano.yml': yml('service: demo', 'functions:', '  answer: { source: answer.wat }'),
+      'answer.wat': answerWat(1),
+      'more/extra.wat': answerWat(7),
+    });
+    await writeFiles(dir, { 'nano.yml': yml('service: demo', 'functions:', '  extra: { source: more/extra.wat }') });
+    await until(
+      async () => session.served().map((fn) => fn.artifact.name),
+      (names) => names.join() === 'extra',
+      'extra to replace answer',
+    );
+    await session.idle(); // the reload ends once the new folders are watched
+    expect(session.watching?.files).toEqual([join(dir, 'more/extra.wat'), join(dir, 'nano.yml')]);
+
+    await writeFiles(dir, { 'answer.wat': answerWat(2), 'more/extra.wat': answerWat(8) });
+    await until(
+      () => answer(session, 'extra'),
+      (value) => value === '8',
+      'the edit in the new folder',
+    );
+    expect(reports.flatMap((report) => report.trigger)).not.toContain('answer.wat');
+  });
+});
