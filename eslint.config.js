@@ -18,4 +18,34 @@ export default tseslint.config(
     files: ['bench/**', 'test/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // bench/ is plain Node JavaScript: Node's globals (the `globals` package is not installed, so listed here).
+    files: ['bench/**'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'process',
+          'console',
+          'Buffer',
+          'URL',
+          'URLSearchParams',
+          'performance',
+          'WebAssembly',
+          'AbortController',
+          'AbortSignal',
+          'TextEncoder',
+          'TextDecoder',
+          'structuredClone',
+          'queueMicrotask',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'setImmediate',
+          'clearImmediate',
+          'fetch',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

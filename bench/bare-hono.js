@@ -1,5 +1,6 @@
 // (a) The limit of the HTTP stack: a bare Hono app on @hono/node-server that answers "42" without running
 // anything. Same stack as nano and the seed baseline, so the three differ only in how "42" is produced.
+// POST /echo answers the request body (the baseline of the wagi-echo scenario).
 //
 //   node bench/bare-hono.js [--port 0] [--host 127.0.0.1]
 import console from 'node:console';
@@ -14,6 +15,8 @@ const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }
 const app = new Hono();
 app.get('/exec/answer', (c) => c.text('42'));
 app.get('/healthz', (c) => c.text('ok'));
+// The wagi-echo scenario's baseline: the request body back, as bytes.
+app.post('/echo', async (c) => c.body(await c.req.arrayBuffer(), 200, { 'content-type': 'application/octet-stream', 'x-echo': 'nano' }));
 
 const server = serve({ fetch: app.fetch, port: Number(values.port), hostname: values.host }, (info) => {
   console.log(`bare-hono listening on http://${values.host}:${info.port}`);

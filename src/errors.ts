@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'NotFound'
   | 'ListenFailed'
   | 'ModuleRefused'
-  | 'TokenRequired';
+  | 'TokenRequired'
+  | 'BadResponse';
 
 export interface NanoErrorOptions {
   /** The value that was wrong, shown to the user and carried in JSON output. */

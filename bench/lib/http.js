@@ -19,13 +19,14 @@ export function keepAliveAgent(maxSockets = 8) {
 }
 
 /**
- * GET (or `method`) url → { status, headers, body, ms }. Rejects on network errors and after timeoutMs.
+ * GET (or `method`, with an optional `body` and `headers`) url → { status, headers, body, ms }. Rejects on
+ * network errors and after timeoutMs.
  */
-export function request(url, { method = 'GET', agent, timeoutMs = 10_000 } = {}) {
+export function request(url, { method = 'GET', agent, timeoutMs = 10_000, body, headers } = {}) {
   assertLoopback(url);
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const req = http.request(url, { method, agent, timeout: timeoutMs }, (res) => {
+    const req = http.request(url, { method, agent, headers, timeout: timeoutMs }, (res) => {
       const chunks = [];
       res.on('data', (chunk) => chunks.push(chunk));
       res.on('end', () => {
@@ -36,7 +37,7 @@ export function request(url, { method = 'GET', agent, timeoutMs = 10_000 } = {})
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 

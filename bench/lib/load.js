@@ -8,7 +8,8 @@ import { assertLoopback } from './http.js';
 const LOADGEN = fileURLToPath(new URL('./loadgen.js', import.meta.url));
 
 /**
- * @param {{ url: string, connections?: number, durationS?: number, method?: string, rate?: number }} spec
+ * @param {{ url: string, connections?: number, durationS?: number, method?: string, rate?: number, body?: string,
+ *   headers?: Record<string, string> }} spec
  * @returns {Promise<{ rps: number, p50: number, p90: number, p99: number, max: number, mean: number,
  *   ok2xx: number, non2xx: number, statusCodes: Record<string, number>, errors: number, timeouts: number, durationS: number }>}
  */

@@ -80,7 +80,16 @@ else closedLoop();
 
 function closedLoop() {
   const instance = autocannon(
-    { url: spec.url, method: spec.method ?? 'GET', connections, duration: durationS, timeout: timeoutS },
+    {
+      url: spec.url,
+      method: spec.method ?? 'GET',
+      connections,
+      duration: durationS,
+      timeout: timeoutS,
+      // Optional request body (a string) and headers, sent with every request.
+      ...(spec.body === undefined ? {} : { body: spec.body }),
+      ...(spec.headers === undefined ? {} : { headers: spec.headers }),
+    },
     (err, result) => {
       if (err) fail(err);
       else done(summarize({ durationS: result.duration, errors: result.errors, timeouts: result.timeouts }));
@@ -105,7 +114,7 @@ async function paced() {
   const inflight = new Set();
   const send = (scheduled) => {
     const p = new Promise((resolve) => {
-      const req = http.request(spec.url, { method: spec.method ?? 'GET', agent, timeout: timeoutS * 1000 }, (res) => {
+      const req = http.request(spec.url, { method: spec.method ?? 'GET', headers: spec.headers, agent, timeout: timeoutS * 1000 }, (res) => {
         res.resume();
         res.on('end', () => {
           if (scheduled >= measureFrom) record(res.statusCode, performance.now() - scheduled);
@@ -126,7 +135,7 @@ async function paced() {
         if (!timedOut) errors++;
         resolve();
       });
-      req.end();
+      req.end(spec.body);
     });
     inflight.add(p);
     p.then(() => inflight.delete(p));

@@ -26,6 +26,14 @@ export const targets = {
     check: ANSWER,
   }),
   nano: () => ({ key: 'nano', label: '(b) nano dev', ...nanoCommand(), check: ANSWER }),
+  // The wagi template's echo function (templates/wagi/functions/echo.wat), served by nano dev.
+  'nano-wagi': () => ({
+    key: 'nano-wagi',
+    label: '(w) nano dev, wagi echo',
+    command: node,
+    args: ['dist/bin.js', 'dev', '-c', 'bench/wagi-echo/nano.yml', '--port', '0', '--host', '127.0.0.1', '--no-watch'],
+    check: { path: '/exec/echo', status: 200, body: '' },
+  }),
   seed: () => ({
     key: 'seed',
     label: '(c) seed baseline',

@@ -1,8 +1,10 @@
 // The scenarios `npm run bench` runs, in order. Each module exports { name, description, run(ctx) → rows }
-// (row shape: bench/lib/report.js). Add later ones (hot-reload save-to-served latency, WAGI echo) here.
+// (row shape: bench/lib/report.js). Add later ones here.
 import * as throughput from './throughput.js';
+import * as throughputLarge from './throughput-large.js';
 import * as timeoutIsolation from './timeout-isolation.js';
 import * as coldStart from './cold-start.js';
 import * as hotReload from './hot-reload.js';
+import * as wagiEcho from './wagi-echo.js';
 
-export const scenarios = [throughput, timeoutIsolation, coldStart, hotReload];
+export const scenarios = [throughput, throughputLarge, timeoutIsolation, coldStart, hotReload, wagiEcho];

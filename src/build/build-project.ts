@@ -11,9 +11,10 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { extname, join, relative } from 'node:path';
+import { dirname, extname, join, relative } from 'node:path';
 import type { ResolvedConfig, ResolvedFunction } from '../config/index.js';
 import { NanoError, ProblemsError, type Problem } from '../errors.js';
+import { withBuildLock } from './build-lock.js';
 import { compileWat } from './compile-wat.js';
 import { checkModule } from './inspect.js';
 import { MANIFEST_FILE, MANIFEST_VERSION, readManifest, type BuildManifest, type FunctionArtifact } from './manifest.js';
@@ -54,7 +55,7 @@ export function sha256(bytes: Uint8Array | string): string {
 function inputHashOf(fn: ResolvedFunction, sourceBytes: Uint8Array): string {
   // Only what changes the artifact or its checks; routes and descriptions are
   // copied into the manifest on every build and need no recompilation.
-  const dependsOn = JSON.stringify({ BUILDER_REVISION, ext: extname(fn.source), entry: fn.entry, memory: fn.limits.memoryPages });
+  const dependsOn = JSON.stringify({ BUILDER_REVISION, ext: extname(fn.source), entry: fn.entry, memory: fn.limits.memoryPages, abi: fn.abi === 'wagi' ? 'wagi' : undefined });
   return sha256(Buffer.concat([Buffer.from(dependsOn), sourceBytes]));
 }
 
@@ -108,6 +109,9 @@ async function buildFunction(
     entry: fn.entry,
     limits: { ...fn.limits },
     routes: fn.routes.map((route) => ({ ...route })),
+    // Written only for what is not the default, so an args project's manifest reads as it always did.
+    ...(fn.abi === 'wagi' ? { abi: fn.abi } : {}),
+    ...(Object.keys(fn.env).length > 0 ? { env: { ...fn.env } } : {}),
   };
 
   const reused = await reuse(buildDir, previous, inputHash);
@@ -182,7 +186,7 @@ export async function buildProject(config: ResolvedConfig, options: BuildOptions
     builtAt: new Date().toISOString(),
     functions: all.map((item) => item.entry),
   };
-  await writeBuildDir(buildDir, manifest, all);
+  await withBuildLock(dirname(buildDir), () => writeBuildDir(buildDir, manifest, all));
   return {
     buildDir,
     manifest,

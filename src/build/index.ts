@@ -2,7 +2,7 @@
 export { buildProject, buildDirOf, sha256, type BuildResult, type BuildReport, type BuildStatus, type BuildOptions } from './build-project.js';
 export { checkModule, type ModuleCheck, type ModuleCheckInput, type ModuleInfo } from './inspect.js';
 export { compileWat } from './compile-wat.js';
-export { PLATFORM_IMPORTS, PLATFORM_MODULE } from './platform-abi.js';
+export { PLATFORM_IMPORTS, PLATFORM_MODULE, WASI_IMPORTS, WASI_MODULE } from './platform-abi.js';
 export {
   formatSignature,
   readManifest,
@@ -17,4 +17,5 @@ export {
   type Limits,
   type Route,
   type HttpMethod,
+  type Abi,
 } from './manifest.js';

@@ -4,15 +4,17 @@
  * Used by the builder and, later, by the platform on every upload: the server
  * never trusts a client's build.
  */
-import type { Limits } from '../config/types.js';
+import type { Abi, Limits } from '../config/types.js';
 import type { ImportRef, MemoryInfo, Signature, ValueType } from './manifest.js';
-import { PLATFORM_IMPORTS, PLATFORM_MODULE, describeAllowedImports } from './platform-abi.js';
+import { describeAllowedImports, importsFor, WASI_MODULE } from './platform-abi.js';
 import { capOwnMemory, hasWasmMagic, readWasmLayout, WasmFormatError, type FuncType, type WasmLayout } from './wasm-reader.js';
 
 export interface ModuleCheckInput {
   name: string;
   entry: string;
   limits: Limits;
+  /** Default `args`. */
+  abi?: Abi;
 }
 
 export interface ModuleInfo {
@@ -69,13 +71,17 @@ function entrySignature(layout: WasmLayout, fn: ModuleCheckInput, errors: string
   return { params: type.params as ValueType[], results: type.results as ValueType[] };
 }
 
-function checkImports(layout: WasmLayout, errors: string[]): ImportRef[] {
+function checkImports(layout: WasmLayout, abi: Abi, errors: string[]): ImportRef[] {
   const refs: ImportRef[] = [];
+  const { module, table } = importsFor(abi);
   for (const item of layout.imports) {
     refs.push({ module: item.module, name: item.name, kind: item.desc.kind });
-    const allowed = item.module === PLATFORM_MODULE ? PLATFORM_IMPORTS[item.name] : undefined;
+    const allowed = item.module === module && Object.hasOwn(table, item.name) ? table[item.name] : undefined;
     if (!allowed) {
-      errors.push(`imports "${item.module}.${item.name}", which the platform does not provide; allowed imports: ${describeAllowedImports()}`);
+      const why = item.module === WASI_MODULE && abi !== 'wagi' ? ' (WASI imports need `abi: wagi` in nano.yml)' : '';
+      errors.push(
+        `imports "${item.module}.${item.name}", which the platform does not provide${why}; allowed imports: ${describeAllowedImports(abi)}`,
+      );
     } else if (allowed.kind !== item.desc.kind) {
       errors.push(`imports "${item.module}.${item.name}" as a ${item.desc.kind}, but the platform provides it as a ${allowed.kind}`);
     } else if (item.desc.kind === 'function' && allowed.kind === 'function') {
@@ -114,6 +120,24 @@ function checkMemory(layout: WasmLayout, limits: Limits, errors: string[]): Memo
   };
 }
 
+/** A WAGI module is a WASI command: `_start: () -> ()` and its own memory exported as `memory`. */
+function checkWagi(layout: WasmLayout, fn: ModuleCheckInput, signature: Signature | undefined, errors: string[]): void {
+  if (signature && (signature.params.length > 0 || signature.results.length > 0)) {
+    errors.push(`entry "${fn.entry}" of a wagi function must take and return nothing (a WASI command's _start), not ${renderType(signature)}`);
+  }
+  if (!layout.exports.some((item) => item.name === 'memory' && item.kind === 'memory')) {
+    errors.push('exports no memory named "memory"; a wagi (WASI) module must export its linear memory as "memory"');
+  }
+}
+
+/** platform.log reads from the module's memory: an imported one, or one it exports. */
+function checkLogMemory(layout: WasmLayout, errors: string[]): void {
+  const logs = layout.imports.some((item) => item.module === 'platform' && item.name === 'log');
+  if (!logs) return;
+  const memory = layout.imports.some((item) => item.desc.kind === 'memory') || layout.exports.some((item) => item.kind === 'memory');
+  if (!memory) errors.push('imports "platform.log" but neither imports platform.memory nor exports its memory, so the platform cannot read what it logs');
+}
+
 /** Checks raw module bytes for one function; every problem found is listed. */
 export function checkModule(bytes: Uint8Array, fn: ModuleCheckInput): ModuleCheck {
   if (!hasWasmMagic(bytes)) {
@@ -133,8 +157,11 @@ export function checkModule(bytes: Uint8Array, fn: ModuleCheckInput): ModuleChec
     throw error;
   }
   const errors: string[] = [];
+  const abi = fn.abi ?? 'args';
   const signature = entrySignature(layout, fn, errors);
-  const imports = checkImports(layout, errors);
+  const imports = checkImports(layout, abi, errors);
+  if (abi === 'wagi') checkWagi(layout, fn, signature, errors);
+  else checkLogMemory(layout, errors);
   const memory = checkMemory(layout, fn.limits, errors);
   if (errors.length > 0 || !signature) return { ok: false, errors };
   return { ok: true, info: { signature, imports, memory, bytes: capOwnMemory(bytes, layout, fn.limits.memoryPages) } };

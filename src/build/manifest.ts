@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Limits, Route } from '../config/types.js';
+import type { Abi, Limits, Route } from '../config/types.js';
 import { NanoError } from '../errors.js';
 
-export type { HttpMethod, Limits, Route } from '../config/types.js';
+export type { Abi, HttpMethod, Limits, Route } from '../config/types.js';
 
 export const MANIFEST_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
@@ -51,6 +51,10 @@ export interface FunctionArtifact {
   memory: MemoryInfo | null;
   limits: Limits;
   routes: Route[];
+  /** How the function is called; absent (older manifests) means `args`. */
+  abi?: Abi;
+  /** Environment variables of a `wagi` function (nano.yml's `env:`). */
+  env?: Record<string, string>;
 }
 
 export interface BuildManifest {

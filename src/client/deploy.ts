@@ -47,6 +47,9 @@ function deployFunction(fn: FunctionArtifact, description: string | undefined): 
     limits: { ...fn.limits },
     routes: fn.routes.map((route) => ({ ...route })),
     ...(description === undefined ? {} : { description }),
+    // Sent only when they say something, so an args deploy is what it always was.
+    ...(fn.abi === 'wagi' ? { abi: fn.abi } : {}),
+    ...(fn.env !== undefined && Object.keys(fn.env).length > 0 ? { env: { ...fn.env } } : {}),
   };
 }
 

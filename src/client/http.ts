@@ -62,6 +62,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   ListenFailed: true,
   ModuleRefused: true,
   TokenRequired: true,
+  BadResponse: true,
 };
 
 const isKnownCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(KNOWN_CODES, code);

@@ -12,7 +12,7 @@ import { NanoError, ProblemsError, type Problem } from '../errors.js';
 import { parseDuration } from './durations.js';
 import { substitute } from './substitute.js';
 import { validateAgainstSchema } from './validate.js';
-import type { HttpMethod, Limits, Route } from './types.js';
+import type { Abi, HttpMethod, Limits, Route } from './types.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
 
 /** Built-in defaults, used where neither the function nor `defaults:` sets a limit. */
@@ -38,6 +38,10 @@ export interface ResolvedFunction {
   readonly routes: readonly Readonly<Route>[];
   /** Extra paths or globs `nano dev` watches for this function, as written (relative to the project folder). */
   readonly watch: readonly string[];
+  /** `args` (default) or `wagi`. */
+  readonly abi: Abi;
+  /** Environment variables a `wagi` function sees beside the CGI ones (empty for `args`). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 export interface ResolvedConfig {
@@ -73,6 +77,8 @@ interface RawFunction {
   concurrency?: number;
   http?: RawRoute | RawRoute[];
   watch?: string | string[];
+  abi?: Abi;
+  env?: Record<string, string>;
 }
 interface RawConfig {
   service: string;
@@ -173,6 +179,8 @@ function resolveFunction(name: string, fn: RawFunction, raw: RawConfig, dir: str
     },
     routes: routesOf(fn).map((route) => ({ method: route.method ?? 'GET', path: normalizeRoutePath(route.path) })),
     watch: fn.watch === undefined ? [] : Array.isArray(fn.watch) ? [...fn.watch] : [fn.watch],
+    abi: fn.abi ?? 'args',
+    env: { ...fn.env },
   };
 }
 

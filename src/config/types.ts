@@ -17,3 +17,6 @@ export interface Route {
   method: HttpMethod;
   path: string;
 }
+
+/** How a function is called: numbers in and out (`args`), or CGI over WASI preview 1 (`wagi`). */
+export type Abi = 'args' | 'wagi';

@@ -6,7 +6,7 @@
  */
 import type { BuildManifest } from '../build/index.js';
 import { createExecutor, type Executor, type ExecutorOptions } from '../runtime/index.js';
-import { createApp, listen, RouteTable } from '../server/index.js';
+import { createApp, listen, RouteTable, type LogEntry } from '../server/index.js';
 import { BuildLoader, type LoadedFunction, type LoadOptions } from './load-build.js';
 
 export interface DevServerOptions {
@@ -14,6 +14,10 @@ export interface DevServerOptions {
   host: string;
   executor?: ExecutorOptions;
   onInternalError?: (error: unknown) => void;
+  /** Each invocation, with the lines the function logged (nano dev prints them). */
+  onInvocation?: (entry: LogEntry) => void;
+  /** Largest request body a wagi function accepts, in bytes. */
+  maxBodyBytes?: number;
 }
 
 export interface DevServer {
@@ -31,7 +35,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const executor = createExecutor(options.executor);
   const routes = new RouteTable();
   const loader = new BuildLoader(executor, routes);
-  const app = createApp({ host: executor, routes, onInternalError: options.onInternalError });
+  const app = createApp({
+    host: executor,
+    routes,
+    onInternalError: options.onInternalError,
+    onInvocation: options.onInvocation,
+    maxBodyBytes: options.maxBodyBytes,
+  });
   let listening;
   try {
     listening = await listen(app, { port: options.port, host: options.host });

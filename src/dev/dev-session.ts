@@ -18,6 +18,7 @@ import { watchProject, type ProjectWatcher } from './project-watcher.js';
 import { ReloadScheduler, type ChangeBatch } from './reload-scheduler.js';
 import { Reloader, type ReloadReport } from './reloader.js';
 import { watchPlan, type WatchPlan } from './watch-plan.js';
+import type { LogEntry } from '../server/index.js';
 
 /** An editor's save is a burst of events within a few ms; 100 ms covers it and stays below notice. */
 export const DEFAULT_DEBOUNCE_MS = 100;
@@ -40,6 +41,8 @@ export interface DevSessionOptions {
   onWatchError?: (error: unknown) => void;
   /** A bug: a request or a reload failed in a way nano did not foresee. Serving goes on. */
   onInternalError?: (error: unknown) => void;
+  onInvocation?: (entry: LogEntry) => void;
+  maxBodyBytes?: number;
 }
 
 export interface DevSession {
@@ -78,6 +81,8 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     host: options.host,
     executor: options.executor,
     onInternalError: internalError,
+    onInvocation: options.onInvocation,
+    maxBodyBytes: options.maxBodyBytes,
   });
   const reloader = new Reloader({
     config,

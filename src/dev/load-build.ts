@@ -19,7 +19,7 @@ import type { DeployItem, Executor } from '../runtime/index.js';
 import type { RouteTable } from '../server/index.js';
 
 /** What made a new version of a function. */
-export type ChangedPart = 'code' | 'limits' | 'routes' | 'entry';
+export type ChangedPart = 'code' | 'limits' | 'routes' | 'entry' | 'abi' | 'env';
 
 export interface LoadedFunction {
   name: string;
@@ -53,6 +53,8 @@ function changedParts(previous: FunctionArtifact, next: FunctionArtifact): Chang
   if (JSON.stringify(previous.limits) !== JSON.stringify(next.limits)) parts.push('limits');
   if (JSON.stringify(previous.routes) !== JSON.stringify(next.routes)) parts.push('routes');
   if (previous.entry !== next.entry) parts.push('entry');
+  if ((previous.abi ?? 'args') !== (next.abi ?? 'args')) parts.push('abi');
+  if (JSON.stringify(Object.entries(previous.env ?? {}).sort()) !== JSON.stringify(Object.entries(next.env ?? {}).sort())) parts.push('env');
   return parts;
 }
 

@@ -1,5 +1,5 @@
 /** What the registry stores: functions, their versions, and the deployments that made them. */
-import type { Limits, Route, Signature } from '../build/manifest.js';
+import type { Abi, Limits, Route, Signature } from '../build/manifest.js';
 
 export interface VersionRecord {
   version: number;
@@ -11,6 +11,10 @@ export interface VersionRecord {
   limits: Limits;
   routes: Route[];
   description?: string;
+  /** Absent (records written before WAGI) means `args`. */
+  abi?: Abi;
+  /** Environment variables of a `wagi` function. */
+  env?: Record<string, string>;
   /** The deployment (or rollback) that created this version. */
   deployment: string;
 }

@@ -12,11 +12,13 @@
 import type { ValueType } from '../build/manifest.js';
 import type { WasmValue } from './args.js';
 import { pushJob, sleepingWorkers, wakeWorkers } from './job-ring.js';
+import { readResponse, type WagiResponse } from './payload.js';
 import {
   CTL_RESULTS_PENDING,
   HDR_ERROR_BYTES,
   HDR_GUARD_MS,
   HDR_MODULE,
+  HDR_PAYLOAD,
   HDR_STATE,
   RUNNING_BASE,
   SLOT_DONE,
@@ -46,12 +48,19 @@ export interface JobRequest {
   timeoutMs: number;
   /** Have the worker enforce the timeout itself (see HDR_GUARD_MS); 0 leaves it to the watchdog alone. */
   guardMs: number;
+  /**
+   * Bytes for a payload buffer (payload.ts): a WAGI request, or empty for an
+   * args job that only needs room for log lines. Absent: a numeric job.
+   */
+  payload?: Uint8Array;
+  /** Bytes the response may need in the payload buffer. */
+  payloadRoom?: number;
 }
 
 export type JobOutcome =
-  | { kind: 'ok'; values: WasmValue[]; durationMs: number }
-  | { kind: 'trap'; message: string; durationMs: number }
-  | { kind: 'timeout'; durationMs: number }
+  | { kind: 'ok'; values: WasmValue[]; durationMs: number; response?: WagiResponse }
+  | { kind: 'trap'; message: string; durationMs: number; response?: WagiResponse }
+  | { kind: 'timeout'; durationMs: number; response?: WagiResponse }
   /** No free slot (the executor's queue bound normally prevents it). */
   | { kind: 'busy' }
   /** No worker can start. */
@@ -78,6 +87,28 @@ const WATCHDOG_MS = 10;
  */
 const GUARD_GRACE_MS = 20;
 
+interface PayloadBuffer {
+  readonly id: number;
+  readonly buffer: SharedArrayBuffer;
+  /** Most bytes the current job wrote or read: a buffer whose pages a large body touched is not kept idle. */
+  used: number;
+}
+
+/** Payload buffers are allocated in steps of this (most WAGI calls fit the first one). */
+const PAYLOAD_STEP = 64 * 1024;
+/**
+ * Payload buffers alive at once, per worker; payload jobs beyond them wait on
+ * the main thread. Each in-flight job needs one, and a refill takes a round
+ * trip through the main thread: 8 measured 1.3x the echo throughput of 2.
+ */
+const PAYLOADS_PER_WORKER = 8;
+/**
+ * A buffer whose job moved more than this is let go when the job ends (unless
+ * another job waits for it): idle buffers then hold little physical memory,
+ * whatever their (virtual, never-touched) size.
+ */
+const MAX_IDLE_PAYLOAD_USE = 1024 * 1024;
+
 export interface DispatcherOptions {
   poolSize: number;
   slotCount: number;
@@ -93,6 +124,14 @@ export class Dispatcher {
   /** Revoked slots per terminating worker, freed when its thread has ended. */
   private readonly quarantine = new Map<number, number[]>();
   private readonly decoder = new TextDecoder();
+  /** The payload buffer each slot holds while its job is queued, running or quarantined. */
+  private readonly slotPayloads: (PayloadBuffer | undefined)[];
+  private readonly idlePayloads: PayloadBuffer[] = [];
+  /** Slots of payload jobs waiting for a buffer, oldest first. */
+  private readonly payloadWaiting: number[] = [];
+  private payloadCount = 0;
+  private readonly maxPayloads: number;
+  private nextPayloadId = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private wakeScheduled = false;
   private readonly wake = (): void => {
@@ -104,6 +143,8 @@ export class Dispatcher {
   constructor(options: DispatcherOptions) {
     this.views = createSharedViews({ slotCount: options.slotCount });
     this.jobs = new Array<Job | undefined>(options.slotCount).fill(undefined);
+    this.slotPayloads = new Array<PayloadBuffer | undefined>(options.slotCount).fill(undefined);
+    this.maxPayloads = Math.max(2, options.poolSize * PAYLOADS_PER_WORKER);
     for (let slot = options.slotCount - 1; slot >= 0; slot--) this.free.push(slot);
     this.pool = new WorkerPool({
       size: options.poolSize,
@@ -141,6 +182,7 @@ export class Dispatcher {
     const { header, floats, bigints } = this.views;
     header[headerIndex(slot, HDR_MODULE)] = request.moduleId;
     header[headerIndex(slot, HDR_GUARD_MS)] = request.guardMs;
+    header[headerIndex(slot, HDR_PAYLOAD)] = 0;
     const { params, args } = request;
     for (let i = 0; i < params.length; i++) {
       if (params[i] === 'i64') bigints[valueIndex(slot, i)] = args[i] as bigint;
@@ -148,17 +190,91 @@ export class Dispatcher {
     }
     return new Promise<JobOutcome>((settle) => {
       this.jobs[slot] = { request, settle, requeued: false };
-      this.pending.push(slot);
-      pushJob(this.views, slot);
-      // One wake-up for every call submitted in this turn of the event loop
-      // (all the requests one poll phase read), not a futex syscall per call:
-      // measured over HTTP, a worker is asleep for ~9 calls in 10 otherwise.
-      if (!this.wakeScheduled && sleepingWorkers(this.views) > 0) {
-        this.wakeScheduled = true;
-        setImmediate(this.wake);
+      // A payload job waits (FIFO, on the main thread) while every payload buffer is in use.
+      if (request.payload !== undefined && !this.attachPayload(slot, request.payload, request.payloadRoom ?? 0)) {
+        this.payloadWaiting.push(slot);
+        return;
       }
-      this.watchdog ??= setInterval(() => this.tick(), WATCHDOG_MS);
+      this.publish(slot);
     });
+  }
+
+  private publish(slot: number): void {
+    this.pending.push(slot);
+    pushJob(this.views, slot);
+    // One wake-up for every call submitted in this turn of the event loop
+    // (all the requests one poll phase read), not a futex syscall per call:
+    // measured over HTTP, a worker is asleep for ~9 calls in 10 otherwise.
+    if (!this.wakeScheduled && sleepingWorkers(this.views) > 0) {
+      this.wakeScheduled = true;
+      setImmediate(this.wake);
+    }
+    this.watchdog ??= setInterval(() => this.tick(), WATCHDOG_MS);
+  }
+
+  /**
+   * Gives the slot a payload buffer big enough for the request and the
+   * response, with the request in it; false when every buffer is in use.
+   * Buffers are bounded (MAX_PAYLOAD_BUFFERS): a worker runs one job at a
+   * time, so a few per worker keep them busy, and each is sized for the
+   * largest response (8 MiB by default; pages never written are never committed).
+   */
+  private attachPayload(slot: number, bytes: Uint8Array, room: number): boolean {
+    const need = Math.max(bytes.length, room, 16);
+    const idle = this.idlePayloads;
+    let best = -1;
+    for (let i = 0; i < idle.length; i++) {
+      const size = idle[i]!.buffer.byteLength;
+      if (size >= need && (best < 0 || size < idle[best]!.buffer.byteLength)) best = i;
+    }
+    let payload: PayloadBuffer;
+    if (best >= 0) {
+      payload = idle.splice(best, 1)[0]!;
+    } else {
+      if (this.payloadCount >= this.maxPayloads) {
+        // All in use: wait. All idle but too small: let the smallest go for one that fits.
+        if (idle.length === 0) return false;
+        this.dropPayload(idle.shift()!);
+      }
+      payload = { id: this.nextPayloadId++, buffer: new SharedArrayBuffer(Math.ceil(need / PAYLOAD_STEP) * PAYLOAD_STEP), used: 0 };
+      this.payloadCount++;
+      // Every worker learns the buffer before the job is queued (the claiming one drains its port if the signal raced).
+      this.pool.sharePayload({ type: 'payload', id: payload.id, buffer: payload.buffer });
+    }
+    const view = new Uint8Array(payload.buffer);
+    view.set(bytes);
+    payload.used = bytes.length;
+    // No stale response from the buffer's last job may pass for this one's (payload.ts, RESPONSE_MAGIC).
+    if (bytes.length < 4) view.fill(0, 0, 4);
+    this.slotPayloads[slot] = payload;
+    this.views.header[headerIndex(slot, HDR_PAYLOAD)] = payload.id + 1;
+    return true;
+  }
+
+  private dropPayload(payload: PayloadBuffer): void {
+    this.payloadCount--;
+    this.pool.dropPayload(payload.id);
+  }
+
+  private releasePayload(slot: number): void {
+    const payload = this.slotPayloads[slot];
+    if (payload === undefined) return;
+    this.slotPayloads[slot] = undefined;
+    this.views.header[headerIndex(slot, HDR_PAYLOAD)] = 0;
+    if (payload.used > MAX_IDLE_PAYLOAD_USE && this.payloadWaiting.length === 0) this.dropPayload(payload);
+    else this.idlePayloads.push(payload);
+    // Hand it (or its room) to the next waiting job.
+    while (this.payloadWaiting.length > 0) {
+      const next = this.payloadWaiting[0]!;
+      const job = this.jobs[next];
+      if (job === undefined) {
+        this.payloadWaiting.shift();
+        continue;
+      }
+      if (!this.attachPayload(next, job.request.payload ?? new Uint8Array(0), job.request.payloadRoom ?? 0)) break;
+      this.payloadWaiting.shift();
+      this.publish(next);
+    }
   }
 
   /**
@@ -180,6 +296,7 @@ export class Dispatcher {
     if (this.watchdog !== undefined) clearInterval(this.watchdog);
     this.watchdog = undefined;
     for (const slot of this.pending.splice(0)) this.take(slot)?.settle({ kind: 'closed' });
+    for (const slot of this.payloadWaiting.splice(0)) this.take(slot)?.settle({ kind: 'closed' });
     await this.pool.close();
   }
 
@@ -209,6 +326,9 @@ export class Dispatcher {
     const { times, floats, bigints, bytes, header } = this.views;
     const durationMs = (times[timeIndex(slot, TIME_END)] as number) - (times[timeIndex(slot, TIME_START)] as number);
     let outcome: JobOutcome;
+    const payload = this.slotPayloads[slot];
+    const response = payload === undefined ? undefined : readResponse(payload.buffer);
+    if (payload !== undefined && response !== undefined) payload.used = Math.max(payload.used, response.output.length);
     if (state === SLOT_TIMED_OUT) {
       outcome = { kind: 'timeout', durationMs };
     } else if (state === SLOT_DONE) {
@@ -224,6 +344,7 @@ export class Dispatcher {
       const text = bytes.slice(start, start + (header[headerIndex(slot, HDR_ERROR_BYTES)] as number));
       outcome = { kind: 'trap', message: this.decoder.decode(text), durationMs };
     }
+    if (response !== undefined) outcome.response = response;
     this.release(slot);
     job.settle(outcome);
   }
@@ -235,6 +356,7 @@ export class Dispatcher {
   }
 
   private release(slot: number): void {
+    this.releasePayload(slot);
     Atomics.store(this.views.header, headerIndex(slot, HDR_STATE), SLOT_FREE);
     this.free.push(slot);
   }
@@ -294,7 +416,8 @@ export class Dispatcher {
       const slot = this.pending[i] as number;
       if (Atomics.load(header, headerIndex(slot, HDR_STATE)) !== running) continue;
       const job = this.jobs[slot];
-      if (job !== undefined && !job.requeued) {
+      // A payload job is not re-run: its buffer may already hold part of a response instead of the request.
+      if (job !== undefined && !job.requeued && this.slotPayloads[slot] === undefined) {
         job.requeued = true;
         pushJob(this.views, slot);
         wakeWorkers(this.views);
@@ -310,7 +433,7 @@ export class Dispatcher {
     // nothing queued will ever run, so say so instead of waiting forever.
     const failure = this.pool.failure;
     if (failure === undefined) return;
-    for (const slot of this.pending.splice(0)) {
+    for (const slot of [...this.pending.splice(0), ...this.payloadWaiting.splice(0)]) {
       this.take(slot)?.settle({ kind: 'unavailable', message: failure.message });
       this.release(slot);
     }

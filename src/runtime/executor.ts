@@ -8,12 +8,14 @@
  * results or NanoErrors and keeps the stats.
  */
 import { availableParallelism } from 'node:os';
-import type { FunctionArtifact, Limits, MemoryInfo, Route, Signature } from '../build/manifest.js';
+import type { Abi, FunctionArtifact, Limits, MemoryInfo, Route, Signature } from '../build/manifest.js';
 import { coerceArgs, renderResults, type RawArg } from './args.js';
-import { Dispatcher, type JobOutcome } from './dispatcher.js';
+import { Dispatcher, type JobOutcome, type JobRequest } from './dispatcher.js';
 import { FunctionTable, type FunctionEntry, type FunctionVersion } from './function-table.js';
+import { encodeRequest, RESPONSE_OVERHEAD, type WagiResponse } from './payload.js';
 import { unsupportedImports } from './platform-imports.js';
 import { MAX_VALUES } from './protocol.js';
+import { NanoError } from '../errors.js';
 import { OverloadedError, concurrencyLimit, deployRefused, functionNotFound, functionTimeout, functionTrapped } from './runtime-errors.js';
 import type { FunctionStats } from './stats.js';
 
@@ -22,6 +24,28 @@ export interface ExecutorOptions {
   poolSize?: number;
   /** Calls that may wait for a free worker before further calls get Overloaded. Default 1024. */
   queueLimit?: number;
+  /** Most bytes a WAGI function may write to stdout (headers and body). Default 8 MiB plus 64 KiB for headers. */
+  maxResponseBytes?: number;
+}
+
+/** A WAGI call: what the module sees (the HTTP layer builds the CGI environment). */
+export interface WagiRequest {
+  /** argv: the script path, then the query arguments. */
+  args: string[];
+  /** The CGI variables of this request (the function's `env:` is added by the worker, CGI wins on a clash). */
+  env: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface WagiResult {
+  /** Everything the module wrote to stdout: a CGI response, parsed by the HTTP layer. */
+  stdout: Uint8Array;
+  exitCode: number;
+  /** stderr lines. */
+  logs: string[];
+  durationMs: number;
+  coldStart: boolean;
+  version: number;
 }
 
 export interface InvokeResult {
@@ -32,11 +56,14 @@ export interface InvokeResult {
   /** The module had to be compiled or handed to the workers for this call. */
   coldStart: boolean;
   version: number;
+  /** Lines the function logged with platform.log (empty if it does not import it). */
+  logs: string[];
 }
 
 export interface FunctionInfo {
   name: string;
   version: number;
+  abi: Abi;
   entry: string;
   sha256: string;
   signature: Signature;
@@ -75,6 +102,8 @@ export interface Executor {
   list(): FunctionInfo[];
   /** Runs one invocation; rejects with a NanoError (see runtime-errors.ts). */
   invoke(name: string, args?: readonly RawArg[]): Promise<InvokeResult>;
+  /** Runs one invocation of a `wagi` function; rejects with a NanoError as `invoke` does. */
+  invokeWagi(name: string, request: WagiRequest): Promise<WagiResult>;
   stats(name: string): FunctionStats;
   health(): RuntimeHealth;
   /** Rejects pending calls and ends every worker thread and timer. */
@@ -101,6 +130,7 @@ const SLOT_RESERVE = 16;
  * 5 µs function made every later call 40x slower.)
  */
 const GUARD_HOLD_MS = 60_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024 + 64 * 1024;
 
 class NanoExecutor implements Executor {
   private readonly dispatcher: Dispatcher;
@@ -108,6 +138,7 @@ class NanoExecutor implements Executor {
   /** Calls admitted and not finished; bounded by pool size + queue limit. */
   private outstanding = 0;
   private readonly capacity: number;
+  private readonly maxResponseBytes: number;
   /** Latest deploy call per name: a slower, earlier one must not win the swap. */
   private readonly deploying = new Map<string, object>();
   private closing: Promise<void> | undefined;
@@ -116,6 +147,7 @@ class NanoExecutor implements Executor {
     const poolSize = Math.max(1, Math.floor(options.poolSize ?? availableParallelism()));
     const queueLimit = Math.max(0, Math.floor(options.queueLimit ?? DEFAULT_QUEUE_LIMIT));
     this.capacity = poolSize + queueLimit;
+    this.maxResponseBytes = Math.max(1024, Math.floor(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES));
     this.dispatcher = new Dispatcher({ poolSize, slotCount: this.capacity + poolSize + SLOT_RESERVE });
     this.table = new FunctionTable({
       load: (message) => this.dispatcher.loadModule(message),
@@ -134,7 +166,16 @@ class NanoExecutor implements Executor {
       return token;
     });
     // Compile every module first; a refusal of any leaves every function as it was.
-    const modules = await Promise.all(items.map((item) => this.compileChecked(item.fn, item.bytes)));
+    let modules;
+    try {
+      modules = await Promise.all(items.map((item) => this.compileChecked(item.fn, item.bytes)));
+    } catch (error) {
+      // A refused deploy must not hide an earlier one of the same name that is still compiling.
+      items.forEach((item, index) => {
+        if (this.deploying.get(item.fn.name) === tokens[index]) this.deploying.delete(item.fn.name);
+      });
+      throw error;
+    }
     if (this.closing !== undefined) throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
     // Then switch them all in one synchronous step: no invocation sees half a deployment.
     items.forEach((item, index) => {
@@ -160,9 +201,15 @@ class NanoExecutor implements Executor {
     } catch (cause) {
       throw deployRefused(name, `the artifact is not valid WebAssembly (${cause instanceof Error ? cause.message : String(cause)})`);
     }
-    const unsupported = unsupportedImports(module);
-    if (unsupported.length > 0)
-      throw deployRefused(name, `it imports ${unsupported.join(', ')}; only platform.now and platform.memory exist`);
+    const abi = fn.abi ?? 'args';
+    const unsupported = unsupportedImports(module, abi);
+    if (unsupported.length > 0) {
+      const allowed = abi === 'wagi' ? 'a wagi module imports only wasi_snapshot_preview1 functions' : 'only platform.now, platform.log and platform.memory exist';
+      throw deployRefused(name, `it imports ${unsupported.join(', ')}; ${allowed}`);
+    }
+    if (abi === 'wagi' && !WebAssembly.Module.exports(module).some((e) => e.name === 'memory' && e.kind === 'memory')) {
+      throw deployRefused(name, 'a wagi module must export its memory as "memory"');
+    }
     const entry = WebAssembly.Module.exports(module).find((e) => e.name === fn.entry);
     if (entry?.kind !== 'function') throw deployRefused(name, `it exports no function "${fn.entry}"`);
     return { module, bytes: copy };
@@ -205,6 +252,14 @@ class NanoExecutor implements Executor {
     }
   }
 
+  invokeWagi(name: string, request: WagiRequest): Promise<WagiResult> {
+    try {
+      return this.admitWagi(name, request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.table.clear();
@@ -218,8 +273,53 @@ class NanoExecutor implements Executor {
     const entry = this.table.get(name);
     if (entry === undefined) throw functionNotFound(name);
     const version = entry.current;
-    const { signature, limits } = version.artifact;
+    if (version.wagi) throw wagiOnly(name);
+    const { signature } = version.artifact;
     const values = coerceArgs(name, signature, args);
+    const request: JobRequest = { moduleId: 0, params: signature.params, results: signature.results, args: values, timeoutMs: 0, guardMs: 0 };
+    // Only a module that imports platform.log pays for a payload buffer (room for its lines).
+    if (version.logs) {
+      request.payload = EMPTY;
+      request.payloadRoom = RESPONSE_OVERHEAD;
+    }
+    return this.run(entry, version, request, (outcome, coldStart) => {
+      const values = outcome.kind === 'ok' ? outcome.values : [];
+      return { value: renderResults(values), durationMs: outcome.durationMs, coldStart, version: version.version, logs: outcome.response?.logs ?? [] };
+    });
+  }
+
+  private admitWagi(name: string, wagi: WagiRequest): Promise<WagiResult> {
+    if (this.closing !== undefined) throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
+    const entry = this.table.get(name);
+    if (entry === undefined) throw functionNotFound(name);
+    const version = entry.current;
+    if (!version.wagi) throw new NanoError('BadArguments', `${name} is not a wagi function`, { value: name, hint: 'call it with numbers: /exec/<name>?5,2' });
+    const env = Object.entries(wagi.env).map(([key, value]) => `${key}=${value}`);
+    const payload = encodeRequest({ args: wagi.args, env, maxOutput: this.maxResponseBytes }, wagi.body);
+    const request: JobRequest = { moduleId: 0, params: [], results: [], args: [], timeoutMs: 0, guardMs: 0, payload, payloadRoom: this.maxResponseBytes + RESPONSE_OVERHEAD };
+    return this.run(entry, version, request, (outcome, coldStart) => {
+      const response = outcome.response as WagiResponse | undefined;
+      if (response === undefined) throw functionTrapped(name, 'it ended without a response');
+      if (response.overflow) {
+        throw functionTrapped(name, `its response is larger than the ${this.maxResponseBytes}-byte limit`);
+      }
+      return { stdout: response.output, exitCode: response.exitCode, logs: response.logs, durationMs: outcome.durationMs, coldStart, version: version.version };
+    });
+  }
+
+  /**
+   * Admission common to both ABIs (concurrency, queue bound), then the job.
+   * `done` words a successful outcome; failures throw NanoErrors that carry
+   * the lines logged before them (`logs` on the error).
+   */
+  private run<T>(
+    entry: FunctionEntry,
+    version: FunctionVersion,
+    request: JobRequest,
+    done: (outcome: Extract<JobOutcome, { kind: 'ok' }>, coldStart: boolean) => T,
+  ): Promise<T> {
+    const { name } = entry;
+    const { limits } = version.artifact;
     if (limits.concurrency !== null && entry.outstanding >= limits.concurrency) {
       entry.stats.recordRejected();
       throw concurrencyLimit(name, limits.concurrency);
@@ -233,30 +333,25 @@ class NanoExecutor implements Executor {
     entry.outstanding++;
     this.outstanding++;
     this.table.acquire(version);
-    const request = {
-      moduleId: version.moduleId,
-      params: signature.params,
-      results: signature.results,
-      args: values,
-      timeoutMs: limits.timeoutMs,
-      guardMs: version.guardUntil > Date.now() ? guardMs(limits.timeoutMs) : 0,
-    };
+    request.moduleId = version.moduleId;
+    request.timeoutMs = limits.timeoutMs;
+    request.guardMs = version.guardUntil > Date.now() ? guardMs(limits.timeoutMs) : 0;
     if (this.table.isWarm(version)) {
-      return this.dispatcher.submit(request).then((outcome) => this.settle(entry, version, outcome, false));
+      return this.dispatcher.submit(request).then((outcome) => done(this.settle(entry, version, outcome, false), false));
     }
     return this.table.warm(version).then(
       () => {
         request.moduleId = version.moduleId;
-        return this.dispatcher.submit(request).then((outcome) => this.settle(entry, version, outcome, true));
+        return this.dispatcher.submit(request).then((outcome) => done(this.settle(entry, version, outcome, true), true));
       },
       (cause: unknown) => {
         const message = cause instanceof Error ? cause.message : String(cause);
-        return this.settle(entry, version, { kind: 'trap', message: `its module could not be loaded (${message})`, durationMs: 0 }, true);
+        return done(this.settle(entry, version, { kind: 'trap', message: `its module could not be loaded (${message})`, durationMs: 0 }, true), true);
       },
     );
   }
 
-  private settle(entry: FunctionEntry, version: FunctionVersion, outcome: JobOutcome, coldStart: boolean): InvokeResult {
+  private settle(entry: FunctionEntry, version: FunctionVersion, outcome: JobOutcome, coldStart: boolean): Extract<JobOutcome, { kind: 'ok' }> {
     entry.outstanding--;
     this.outstanding--;
     this.table.release(version);
@@ -268,13 +363,13 @@ class NanoExecutor implements Executor {
     switch (outcome.kind) {
       case 'ok':
         entry.stats.record(outcome.durationMs, 'ok', coldStart);
-        return { value: renderResults(outcome.values), durationMs: outcome.durationMs, coldStart, version: version.version };
+        return outcome;
       case 'trap':
         entry.stats.record(outcome.durationMs, 'error', coldStart);
-        throw functionTrapped(name, outcome.message);
+        throw withLogs(functionTrapped(name, outcome.message), outcome.response);
       case 'timeout':
         entry.stats.record(outcome.durationMs, 'timeout', coldStart);
-        throw functionTimeout(name, version.artifact.limits.timeoutMs);
+        throw withLogs(functionTimeout(name, version.artifact.limits.timeoutMs), outcome.response);
       case 'busy':
         entry.stats.recordRejected();
         throw new OverloadedError('the runtime is overloaded (no free slot)', RETRY_AFTER_SECONDS);
@@ -284,6 +379,26 @@ class NanoExecutor implements Executor {
         throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
     }
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Lines a failed call logged before it failed travel on its error (`logLines(error)` reads them). */
+function withLogs(error: NanoError, response: WagiResponse | undefined): NanoError {
+  if (response !== undefined && response.logs.length > 0) Object.defineProperty(error, LOG_LINES, { value: response.logs });
+  return error;
+}
+
+const LOG_LINES = Symbol('nano.logLines');
+
+/** The lines a failed invocation logged before it failed, if any. */
+export function logLinesOf(error: unknown): string[] {
+  const lines = (error as { [LOG_LINES]?: unknown } | null)?.[LOG_LINES];
+  return Array.isArray(lines) ? (lines as string[]) : [];
+}
+
+function wagiOnly(name: string): NanoError {
+  return new NanoError('BadArguments', `${name} is a wagi function: it takes an HTTP request, not numbers`, { value: name });
 }
 
 /** vm's watchdog takes a positive integer of ms; the header holds an int32. */
@@ -296,6 +411,7 @@ function describe(version: FunctionVersion): FunctionInfo {
   return {
     name: artifact.name,
     version: version.version,
+    abi: artifact.abi ?? 'args',
     entry: artifact.entry,
     sha256: artifact.sha256,
     signature: artifact.signature,

@@ -21,6 +21,10 @@ export interface FunctionVersion {
   readonly version: number;
   readonly artifact: FunctionArtifact;
   readonly bytes: Uint8Array;
+  /** `wagi` (CGI over WASI) or `args`. */
+  readonly wagi: boolean;
+  /** An args module that imports platform.log: its calls carry a payload buffer for the lines. */
+  readonly logs: boolean;
   /** Compiled, or null once the cache lapsed (recompiled from `bytes` on the next call). */
   module: WebAssembly.Module | null;
   /** The id the workers know the module by; -1 while they do not hold it. */
@@ -72,6 +76,8 @@ export class FunctionTable {
       version,
       artifact,
       bytes,
+      wagi: artifact.abi === 'wagi',
+      logs: artifact.abi !== 'wagi' && artifact.imports.some((i) => i.module === 'platform' && i.name === 'log'),
       module,
       moduleId: -1,
       loading: null,
@@ -136,8 +142,19 @@ export class FunctionTable {
     const module = version.module ?? (await WebAssembly.compile(version.bytes));
     version.module = module;
     const id = this.nextModuleId++;
-    const { entry, signature, memory } = version.artifact;
-    this.host.load({ type: 'load', id, module, entry, params: signature.params, results: signature.results, memory });
+    const { entry, signature, memory, abi, env } = version.artifact;
+    this.host.load({
+      type: 'load',
+      id,
+      module,
+      entry,
+      params: signature.params,
+      results: signature.results,
+      memory,
+      abi: abi ?? 'args',
+      env: env ?? {},
+      logs: version.logs,
+    });
     version.moduleId = id;
   }
 

@@ -5,6 +5,8 @@
  * - `createExecutor()` → `Executor`: deploy / remove / info / invoke / stats / close.
  * - Argument codec: `parseQueryArgs` (`?5,2`), `parseJsonArgs` (`[5,2]`,
  *   `{"args":[5,2]}`), `coerceArgs`, `renderResults`.
+ * - `invokeWagi` runs a `wagi` function (CGI over WASI, wasi-host.ts); `logLinesOf(error)`
+ *   gives the lines a failed call logged.
  * - `OverloadedError` (code `Overloaded`) carries `retryAfterSeconds` for Retry-After.
  */
 export {
@@ -15,6 +17,9 @@ export {
   type FunctionInfo,
   type InvokeResult,
   type RuntimeHealth,
+  type WagiRequest,
+  type WagiResult,
+  logLinesOf,
 } from './executor.js';
 export { coerceArgs, parseJsonArgs, parseQueryArgs, renderResults, type RawArg, type WasmValue } from './args.js';
 export { OverloadedError } from './runtime-errors.js';

@@ -1,27 +1,39 @@
 /**
- * The host functions a nanoprocess may import, all from the `platform`
- * namespace. The main thread checks a module's imports against this list at
- * deploy; the worker builds the import object from it per invocation.
+ * The host functions a nanoprocess may import. `args` modules import from the
+ * `platform` namespace; `wagi` modules from `wasi_snapshot_preview1` only (see
+ * wasi-host.ts). The main thread checks a module's imports against these lists
+ * at deploy; the worker builds the import object per invocation.
  *
- * To add a host function (`platform.log(ptr, len)`, later WASI for another ABI),
- * add it to PLATFORM_IMPORTS and to `createImports`; a function that needs the
- * instance's memory can receive the instance through the `bind` hook.
+ * To add a host function, add it to PLATFORM_IMPORTS and to `importsFactory`
+ * (and to src/build/platform-abi.ts, which checks its type at build); a
+ * function that needs the instance's memory receives the instance through the
+ * `bind` hook.
  */
-import type { MemoryInfo } from '../build/manifest.js';
+import type { Abi, MemoryInfo } from '../build/manifest.js';
+import type { LogLines } from './payload.js';
 
 export const PLATFORM_MODULE = 'platform';
+export const WASI_MODULE = 'wasi_snapshot_preview1';
 
 /** Import name → the kind of extern the platform supplies for it. */
 export const PLATFORM_IMPORTS: ReadonlyMap<string, WebAssembly.ImportExportKind> = new Map([
   ['now', 'function'],
   ['memory', 'memory'],
+  ['log', 'function'],
 ]);
 
-/** The imports of `module` the platform cannot supply, rendered `env.abort (function)`. */
-export function unsupportedImports(module: WebAssembly.Module): string[] {
+/** The imports of `module` the platform cannot supply for its ABI, rendered `env.abort (function)`. */
+export function unsupportedImports(module: WebAssembly.Module, abi: Abi = 'args'): string[] {
+  const supported = (i: WebAssembly.ModuleImportDescriptor): boolean =>
+    abi === 'wagi' ? i.module === WASI_MODULE && i.kind === 'function' : i.module === PLATFORM_MODULE && PLATFORM_IMPORTS.get(i.name) === i.kind;
   return WebAssembly.Module.imports(module)
-    .filter((i) => i.module !== PLATFORM_MODULE || PLATFORM_IMPORTS.get(i.name) !== i.kind)
+    .filter((i) => !supported(i))
     .map((i) => `${i.module}.${i.name} (${i.kind})`);
+}
+
+/** True when an args module imports platform.log (its jobs then carry a payload buffer for the lines). */
+export function importsLog(module: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(module).some((i) => i.module === PLATFORM_MODULE && i.name === 'log' && i.kind === 'function');
 }
 
 // Date.now() as an f64, as the seed's platform did (sleep.wat busy-waits on it).
@@ -33,18 +45,45 @@ export interface InstanceImports {
   bind?: (instance: WebAssembly.Instance) => void;
 }
 
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
 /**
  * Returns a factory of import objects for one module. Without an imported
- * memory the object holds no per-invocation state, so one object serves every
- * invocation; an imported memory must be fresh each time (no state survives a
- * call) and carries the function's limit as its maximum, so `memory.grow` past
- * the limit returns -1.
+ * memory or platform.log the object holds no per-invocation state, so one
+ * object serves every invocation (the numeric hot path); an imported memory
+ * must be fresh each time (no state survives a call) and carries the
+ * function's limit as its maximum, so `memory.grow` past the limit returns -1.
+ * platform.log reads from the imported memory, or else the module's exported one.
  */
-export function importsFactory(memory: MemoryInfo | null): () => InstanceImports {
-  if (memory === null || !memory.imported) {
+export function importsFactory(memory: MemoryInfo | null, withLog = false): (logs?: LogLines) => InstanceImports {
+  const imported = memory !== null && memory.imported;
+  if (!imported && !withLog) {
     const shared: InstanceImports = { imports: { [PLATFORM_MODULE]: { now } } };
     return () => shared;
   }
-  const descriptor: WebAssembly.MemoryDescriptor = { initial: memory.initialPages, maximum: memory.maximumPages };
-  return () => ({ imports: { [PLATFORM_MODULE]: { now, memory: new WebAssembly.Memory(descriptor) } } });
+  const descriptor: WebAssembly.MemoryDescriptor | undefined = imported ? { initial: memory.initialPages, maximum: memory.maximumPages } : undefined;
+  return (logs) => {
+    const own = descriptor === undefined ? undefined : new WebAssembly.Memory(descriptor);
+    let target = own;
+    const platform: Record<string, WebAssembly.ExportValue> = { now };
+    if (own !== undefined) platform.memory = own;
+    if (withLog) {
+      platform.log = (ptr: number, len: number): void => {
+        if (target === undefined || logs === undefined) return;
+        const start = ptr >>> 0;
+        const end = Math.min(start + (len >>> 0), target.buffer.byteLength);
+        if (end <= start) return;
+        logs.push(decoder.decode(new Uint8Array(target.buffer, start, end - start)));
+      };
+    }
+    return {
+      imports: { [PLATFORM_MODULE]: platform },
+      bind:
+        withLog && own === undefined
+          ? (instance) => {
+              target = Object.values(instance.exports).find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
+            }
+          : undefined,
+    };
+  };
 }

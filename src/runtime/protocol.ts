@@ -8,12 +8,14 @@
  * a few numbers and wakes a sleeping worker with a futex (Atomics.notify), and
  * a worker announces finished jobs with one tiny message that is coalesced
  * until the main thread has read it. Messages are used only for rare control
- * traffic: handing a compiled WebAssembly.Module to a worker, dropping it.
+ * traffic: handing a compiled WebAssembly.Module to a worker, dropping it, and
+ * handing over the reusable payload buffers that carry WAGI requests and
+ * responses and log lines (payload.ts).
  *
  * Both sides import this file, so it must stay free of Node-only side effects.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { MemoryInfo, ValueType } from '../build/manifest.js';
+import type { Abi, MemoryInfo, ValueType } from '../build/manifest.js';
 
 /** Most arguments or results one invocation can carry (each value takes 8 bytes). */
 export const MAX_VALUES = 32;
@@ -43,7 +45,13 @@ export const HDR_ERROR_BYTES = 2;
  * time out get it; the main thread's watchdog stays the backstop.
  */
 export const HDR_GUARD_MS = 3;
-export const HDR_WORDS = 4;
+/**
+ * 0, or 1 + the id of the payload buffer that carries this job's bytes (see
+ * payload.ts): a WAGI request and its response, or the log lines of an args
+ * function that imports platform.log. Numeric jobs leave it 0 and never touch one.
+ */
+export const HDR_PAYLOAD = 4;
+export const HDR_WORDS = 5;
 
 // --- per-slot times (Float64, ms since the epoch with sub-ms precision) ---
 export const TIME_START = 0;
@@ -154,6 +162,12 @@ export interface LoadMessage {
   params: ValueType[];
   results: ValueType[];
   memory: MemoryInfo | null;
+  /** Absent means `args`. */
+  abi?: Abi;
+  /** WAGI: the function's own environment (nano.yml `env:`), beside each request's CGI variables. */
+  env?: Record<string, string>;
+  /** The module imports platform.log: its jobs carry a payload buffer for the lines. */
+  logs?: boolean;
 }
 
 export interface DropMessage {
@@ -161,8 +175,20 @@ export interface DropMessage {
   id: number;
 }
 
+/** A payload buffer every worker must know (a SharedArrayBuffer is shared, not copied, by postMessage). */
+export interface PayloadMessage {
+  type: 'payload';
+  id: number;
+  buffer: SharedArrayBuffer;
+}
+
+export interface UnpayloadMessage {
+  type: 'unpayload';
+  id: number;
+}
+
 /** Main → worker, on the worker's private MessagePort, read synchronously with receiveMessageOnPort. */
-export type ControlMessage = LoadMessage | DropMessage;
+export type ControlMessage = LoadMessage | DropMessage | PayloadMessage | UnpayloadMessage;
 
 /** Worker → main, on parentPort: booted, or "some slots have finished". */
 export const MSG_READY = 1;

@@ -19,6 +19,7 @@ import {
   OWN_WORDS,
   type ControlMessage,
   type LoadMessage,
+  type PayloadMessage,
   type SharedViews,
   type WorkerInit,
 } from './protocol.js';
@@ -77,6 +78,8 @@ export class WorkerPool {
   private readonly workers = new Map<number, PooledWorker>();
   /** Modules every worker must hold; replayed to each new worker. */
   private readonly loads = new Map<number, LoadMessage>();
+  /** Payload buffers every worker must know; replayed to each new worker too. */
+  private readonly payloads = new Map<number, PayloadMessage>();
   private readonly entry = workerEntry();
   private nextId = 0;
   private bootFailures = 0;
@@ -122,6 +125,17 @@ export class WorkerPool {
     for (const w of this.workers.values()) if (w.role !== 'stopping') this.send(w, { type: 'drop', id });
     // Idle workers sleep; wake them so they let go of the module now rather than at their next job.
     this.wakeAll();
+  }
+
+  /** Hands a payload buffer (payload.ts) to every worker; it is shared, not copied. */
+  sharePayload(message: PayloadMessage): void {
+    this.payloads.set(message.id, message);
+    for (const w of this.workers.values()) if (w.role !== 'stopping') this.send(w, message);
+  }
+
+  dropPayload(id: number): void {
+    if (!this.payloads.delete(id)) return;
+    for (const w of this.workers.values()) if (w.role !== 'stopping') this.send(w, { type: 'unpayload', id });
   }
 
   /** Stops a worker whose invocation overran; the spare takes its place at once. */
@@ -203,6 +217,7 @@ export class WorkerPool {
     const w: PooledWorker = { id, thread, own, control: port1, role, ready: false };
     this.workers.set(id, w);
     for (const message of this.loads.values()) this.send(w, message);
+    for (const message of this.payloads.values()) this.send(w, message);
     thread.on('message', (message: unknown) => {
       if (message === MSG_RESULTS) this.onResults();
       else if (message === MSG_READY) {

@@ -13,6 +13,8 @@ import { Script } from 'node:vm';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { ValueType } from '../build/manifest.js';
 import { claimJob } from './job-ring.js';
+import { runWagi } from './wasi-host.js';
+import { decodeRequest, LogLines, writeResponse } from './payload.js';
 import { importsFactory, type InstanceImports } from './platform-imports.js';
 import {
   CTL_RESULTS_PENDING,
@@ -23,6 +25,7 @@ import {
   HDR_ERROR_BYTES,
   HDR_GUARD_MS,
   HDR_MODULE,
+  HDR_PAYLOAD,
   HDR_STATE,
   MSG_READY,
   MSG_RESULTS,
@@ -51,7 +54,11 @@ interface LoadedModule {
   /** Per parameter / result: true for i64 (a BigInt), false for a number. */
   paramIsBig: boolean[];
   resultIsBig: boolean[];
-  makeImports: () => InstanceImports;
+  makeImports: (logs?: LogLines) => InstanceImports;
+  wagi: boolean;
+  /** `NAME=value` for the function's own `env:` (WAGI). */
+  env: string[];
+  logs: boolean;
 }
 
 const init = workerData as WorkerInit;
@@ -61,6 +68,8 @@ const { control, header, times, floats, bigints, bytes } = views;
 const own = new Int32Array(init.own);
 const runningState = RUNNING_BASE + init.workerId;
 const modules = new Map<number, LoadedModule>();
+/** Payload buffers by id (see payload.ts), handed over once by the main thread. */
+const payloads = new Map<number, SharedArrayBuffer>();
 const encoder = new TextEncoder();
 let controlSeen = 0;
 
@@ -76,10 +85,17 @@ function drainControl(): void {
         entry: message.entry,
         paramIsBig: message.params.map(isBig),
         resultIsBig: message.results.map(isBig),
-        makeImports: importsFactory(message.memory),
+        makeImports: importsFactory(message.memory, message.logs === true),
+        wagi: message.abi === 'wagi',
+        env: Object.entries(message.env ?? {}).map(([name, value]) => `${name}=${value}`),
+        logs: message.logs === true,
       });
-    } else {
+    } else if (message.type === 'drop') {
       modules.delete(message.id);
+    } else if (message.type === 'payload') {
+      payloads.set(message.id, message.buffer);
+    } else {
+      payloads.delete(message.id);
     }
   }
 }
@@ -95,19 +111,58 @@ function loaded(id: number): LoadedModule {
   return found;
 }
 
+/** The slot's payload buffer, or undefined for a purely numeric job. */
+function payloadOf(slot: number): SharedArrayBuffer | undefined {
+  const tag = Atomics.load(header, headerIndex(slot, HDR_PAYLOAD));
+  if (tag === 0) return undefined;
+  let found = payloads.get(tag - 1);
+  if (found === undefined) {
+    // Posted before the job was queued; drain in case the signal raced.
+    drainControl();
+    found = payloads.get(tag - 1);
+  }
+  if (found === undefined) throw new Error(`internal: payload ${tag - 1} is not known in this worker`);
+  return found;
+}
+
+/** Lines logged by the current invocation, written to its payload buffer whatever the outcome. */
+let currentLogs: LogLines | undefined;
+
+function executeWagi(target: LoadedModule, payload: SharedArrayBuffer): void {
+  const { meta, body } = decodeRequest(payload);
+  meta.env = [...target.env, ...meta.env];
+  const logs = new LogLines();
+  currentLogs = logs;
+  const response = runWagi(target.module, target.entry, meta, body, logs);
+  currentLogs = undefined;
+  writeResponse(payload, response);
+}
+
 function execute(slot: number): void {
   const target = loaded(Atomics.load(header, headerIndex(slot, HDR_MODULE)));
+  if (target.wagi) {
+    const payload = payloadOf(slot);
+    if (payload === undefined) throw new Error('internal: a wagi job without its request');
+    executeWagi(target, payload);
+    return;
+  }
   const paramCount = target.paramIsBig.length;
   const args = new Array<number | bigint>(paramCount);
   for (let i = 0; i < paramCount; i++) {
     const at = valueIndex(slot, i);
     args[i] = target.paramIsBig[i] ? (bigints[at] as bigint) : (floats[at] as number);
   }
-  const { imports, bind } = target.makeImports();
+  let logs: LogLines | undefined;
+  if (target.logs) {
+    logs = new LogLines();
+    currentLogs = logs;
+  }
+  const { imports, bind } = target.makeImports(logs);
   const instance = new WebAssembly.Instance(target.module, imports);
   bind?.(instance);
   const entry = instance.exports[target.entry] as (...values: (number | bigint)[]) => unknown;
   const result = Reflect.apply(entry, undefined, args);
+  if (logs !== undefined) flushLogs(slot, 0);
   const resultCount = target.resultIsBig.length;
   if (resultCount === 0) return;
   const values = resultCount === 1 ? [result] : (result as unknown[]);
@@ -118,7 +173,17 @@ function execute(slot: number): void {
   }
 }
 
+/** Writes the current invocation's log lines (if its job has a payload buffer), then forgets them. */
+function flushLogs(slot: number, exitCode: number): void {
+  const logs = currentLogs;
+  currentLogs = undefined;
+  if (logs === undefined) return;
+  const payload = Atomics.load(header, headerIndex(slot, HDR_PAYLOAD)) === 0 ? undefined : payloadOf(slot);
+  if (payload !== undefined) writeResponse(payload, { overflow: false, exitCode, output: new Uint8Array(0), logs: logs.done() });
+}
+
 function writeError(slot: number, error: unknown): void {
+  flushLogs(slot, 0);
   let text: string;
   if (error instanceof WebAssembly.RuntimeError) text = error.message;
   else if (error instanceof Error) text = `${error.name}: ${error.message}`;
@@ -155,6 +220,7 @@ function run(slot: number): void {
   } catch (error) {
     if (guardMs > 0 && isScriptTimeout(error)) {
       outcome = SLOT_TIMED_OUT;
+      flushLogs(slot, 0);
     } else {
       outcome = SLOT_FAILED;
       writeError(slot, error);

@@ -15,8 +15,8 @@ export function tokenMatches(presented: string, expected: string): boolean {
 
 /** Throws Unauthorized unless the request carries `Authorization: Bearer <token>`. */
 export function assertBearer(c: Context, token: string): void {
-  const header = c.req.header('authorization') ?? '';
-  const presented = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+  // The scheme is case-insensitive (RFC 7235 §2.1).
+  const presented = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
   if (presented === undefined || !tokenMatches(presented, token)) {
     throw new NanoError('Unauthorized', 'missing or wrong bearer token', {
       hint: 'send `Authorization: Bearer <token>`; the CLI reads it from NANO_TOKEN',

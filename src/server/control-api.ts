@@ -15,7 +15,7 @@
  *                                                             an SSE stream of `event: log` / `data: LogEntry`
  *                                                             (the last entries first, then new ones live)
  */
-import type { Limits, Route, Signature } from '../build/manifest.js';
+import type { Abi, Limits, Route, Signature } from '../build/manifest.js';
 import type { VersionRecord } from '../registry/index.js';
 import type { FunctionStats } from '../runtime/index.js';
 
@@ -29,6 +29,10 @@ export interface DeployFunction {
   limits: Limits;
   routes: Route[];
   description?: string;
+  /** Absent means `args`. */
+  abi?: Abi;
+  /** Environment variables of a `wagi` function. */
+  env?: Record<string, string>;
 }
 
 export interface DeployRequest {
@@ -68,6 +72,7 @@ export interface FunctionSummary {
   routes: Route[];
   signature: Signature;
   description?: string;
+  abi?: Abi;
   updatedAt: string;
   url: string;
   stats: FunctionStats;

@@ -11,6 +11,7 @@ import { isSha256 } from '../registry/index.js';
 import { requireBearer } from './auth.js';
 import type { FunctionList, LogEntry, Removed } from './control-api.js';
 import { parseDeployRequest } from './deploy-request.js';
+import { readBodyLimited } from './read-body.js';
 import type { Platform } from './platform.js';
 
 export interface ControlPlaneOptions {
@@ -22,29 +23,12 @@ export interface ControlPlaneOptions {
 }
 
 const CONTROL_PATHS = ['/deployments', '/deployments/*', '/artifacts/*', '/functions', '/functions/*'];
-
-async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  const tooLarge = (size: number) =>
-    new NanoError('PayloadTooLarge', `the artifact is ${size} bytes, above the ${limit}-byte upload limit`, {
-      value: size,
-      hint: 'start the server with a larger --max-artifact-size, or make the module smaller',
-    });
-  if (declared > limit) throw tooLarge(declared);
-  if (!request.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  // Counted while streaming: a missing or lying Content-Length cannot exhaust memory.
-  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(size);
-    chunks.push(chunk);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
-}
+/** Deploy manifests and rollback requests are small; anything larger is refused before it is read whole. */
+const MAX_JSON_BYTES = 1024 * 1024;
 
 async function jsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
+  const bytes = await readBodyLimited(request, { bytes: MAX_JSON_BYTES, what: 'the request body', hint: 'a deploy manifest is far smaller; check the client' });
+  const text = Buffer.from(bytes).toString('utf8');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;
@@ -72,7 +56,11 @@ export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
   app.put('/artifacts/:sha256', async (c) => {
     const sha256 = c.req.param('sha256');
     if (!isSha256(sha256)) throw new NanoError('RequestInvalid', `"${sha256}" is not a sha256 hex digest`, { value: sha256 });
-    const bytes = await readLimited(c.req.raw, options.maxArtifactBytes);
+    const bytes = await readBodyLimited(c.req.raw, {
+      bytes: options.maxArtifactBytes,
+      what: 'the artifact',
+      hint: 'start the server with a larger --max-artifact-size, or make the module smaller',
+    });
     const { created } = await platform.upload(sha256, bytes);
     return c.json({ sha256, size: bytes.length, created }, created ? 201 : 200);
   });

@@ -27,7 +27,7 @@ const route = {
   required: ['method', 'path'],
   properties: {
     method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY'] },
-    path: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)+$|^/$' },
+    path: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)+$|^/$|^(/[A-Za-z0-9._~-]+)*/\\*$' },
   },
 };
 
@@ -54,6 +54,13 @@ const schema = {
           description: { type: 'string', maxLength: 1000 },
           limits,
           routes: { type: 'array', items: route, maxItems: 100 },
+          abi: { enum: ['args', 'wagi'] },
+          env: {
+            type: 'object',
+            maxProperties: 256,
+            propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' },
+            additionalProperties: { type: 'string', maxLength: 4096 },
+          },
         },
       },
     },

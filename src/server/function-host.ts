@@ -4,4 +4,4 @@
  */
 import type { Executor } from '../runtime/index.js';
 
-export type FunctionHost = Pick<Executor, 'info' | 'list' | 'invoke' | 'stats'>;
+export type FunctionHost = Pick<Executor, 'info' | 'list' | 'invoke' | 'invokeWagi' | 'stats'>;

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { NanoError, type ErrorCode } from '../errors.js';
+import type { ErrorCode, NanoError } from '../errors.js';
 
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   BadArguments: 400,

@@ -41,7 +41,8 @@ interface Prepared {
 }
 
 function sameVersion(a: Omit<VersionRecord, 'version' | 'createdAt' | 'deployment'>, b: VersionRecord): boolean {
-  const pick = (v: typeof a) => JSON.stringify([v.sha256, v.entry, v.limits, v.routes, v.description ?? null]);
+  const pick = (v: typeof a) =>
+    JSON.stringify([v.sha256, v.entry, v.limits, v.routes, v.description ?? null, v.abi ?? 'args', Object.entries(v.env ?? {}).sort()]);
   return pick(a) === pick(b);
 }
 
@@ -66,11 +67,13 @@ function toArtifact(name: string, version: VersionRecord, checked: ModuleInfo): 
     memory: checked.memory,
     limits: version.limits,
     routes: version.routes,
+    abi: version.abi ?? 'args',
+    env: { ...version.env },
   };
 }
 
-function checkOrThrow(name: string, bytes: Uint8Array, fn: Pick<DeployFunction, 'entry' | 'limits'>): ModuleInfo {
-  const check = checkModule(bytes, { name, entry: fn.entry, limits: fn.limits });
+function checkOrThrow(name: string, bytes: Uint8Array, fn: Pick<DeployFunction, 'entry' | 'limits' | 'abi'>): ModuleInfo {
+  const check = checkModule(bytes, { name, entry: fn.entry, limits: fn.limits, abi: fn.abi ?? 'args' });
   if (!check.ok) {
     throw new NanoError('ModuleRefused', `function "${name}" is refused: it ${check.errors.join('; it ')}`, {
       value: name,
@@ -92,6 +95,18 @@ export interface PlatformOptions {
 export class Platform {
   readonly logs = new InvocationLog();
   private readonly pending = new Map<string, Pending>();
+  /**
+   * Changes run one at a time, from the registry commit to the executor switch
+   * and route refresh, so the registry, the executor and the routes never
+   * disagree, even for a moment, when deploys, rollbacks and removals race.
+   */
+  private changes: Promise<unknown> = Promise.resolve();
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(work);
+    this.changes = run.catch(() => undefined);
+    return run;
+  }
 
   constructor(private readonly options: PlatformOptions) {}
 
@@ -145,7 +160,11 @@ export class Platform {
     return this.registry.artifacts.put(sha256, bytes);
   }
 
-  async commit(id: string): Promise<DeployCommitted> {
+  commit(id: string): Promise<DeployCommitted> {
+    return this.exclusive(() => this.commitNow(id));
+  }
+
+  private async commitNow(id: string): Promise<DeployCommitted> {
     const pending = this.pending.get(id);
     if (!pending) {
       throw new NanoError('NotFound', `no pending deployment ${id}`, { value: id, hint: 'it was committed already or expired; deploy again' });
@@ -175,6 +194,8 @@ export class Platform {
           limits: fn.limits,
           routes: fn.routes,
           ...(fn.description === undefined ? {} : { description: fn.description }),
+          ...(fn.abi === 'wagi' ? { abi: fn.abi } : {}),
+          ...(fn.env !== undefined && Object.keys(fn.env).length > 0 ? { env: { ...fn.env } } : {}),
         },
       });
     }
@@ -220,6 +241,14 @@ export class Platform {
           hint: 'function names are global on a platform: rename it, or remove it from the other service first',
         });
       }
+      // One platform serves one stage of a function: a name is global, so --stage prod must not
+      // quietly take over the dev deployment's functions.
+      if (existing && existing.stage !== request.stage) {
+        throw new NanoError('DeployConflict', `function "${fn.name}" is deployed for stage "${existing.stage}", not "${request.stage}"`, {
+          value: fn.name,
+          hint: 'deploy each stage to its own platform (provider.url: ${env:NANO_URL}), or remove the other stage first',
+        });
+      }
       if (existing && sameVersion(item.record, currentVersion(existing))) {
         changes.push({ name: fn.name, version: existing.current, change: 'unchanged' });
         continue;
@@ -230,7 +259,6 @@ export class Platform {
         existing.versions.push(record);
         existing.current = version;
         existing.updatedAt = now;
-        existing.stage = request.stage;
       } else {
         draft.functions[fn.name] = { name: fn.name, service: request.service, stage: request.stage, current: version, updatedAt: now, versions: [record] };
       }
@@ -239,7 +267,7 @@ export class Platform {
     if (request.prune) {
       const kept = new Set(request.functions.map((fn) => fn.name));
       for (const fn of Object.values(draft.functions)) {
-        if (fn.service === request.service && !kept.has(fn.name)) {
+        if (fn.service === request.service && fn.stage === request.stage && !kept.has(fn.name)) {
           delete draft.functions[fn.name];
           changes.push({ name: fn.name, version: null, change: 'removed' });
         }
@@ -276,6 +304,7 @@ export class Platform {
       routes: current.routes,
       signature: current.signature,
       ...(current.description === undefined ? {} : { description: current.description }),
+      ...(current.abi === undefined ? {} : { abi: current.abi }),
       updatedAt: fn.updatedAt,
       url: this.urlOf(fn.name),
       stats: this.options.executor.stats(fn.name),
@@ -298,7 +327,11 @@ export class Platform {
     };
   }
 
-  async rollback(name: string, to?: number): Promise<RollbackDone> {
+  rollback(name: string, to?: number): Promise<RollbackDone> {
+    return this.exclusive(() => this.rollbackNow(name, to));
+  }
+
+  private async rollbackNow(name: string, to?: number): Promise<RollbackDone> {
     const fn = this.mustGet(name);
     const older = fn.versions.filter((v) => v.version < fn.current);
     const target = to ?? older[older.length - 1]?.version;
@@ -324,7 +357,11 @@ export class Platform {
     return { name, from, version: version.version };
   }
 
-  async remove(name: string): Promise<void> {
+  remove(name: string): Promise<void> {
+    return this.exclusive(() => this.removeNow(name));
+  }
+
+  private async removeNow(name: string): Promise<void> {
     this.mustGet(name);
     await this.registry.commit((draft) => {
       delete draft.functions[name];

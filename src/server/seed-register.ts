@@ -3,7 +3,8 @@
  * `GET /register/:name` registers `<modules-dir>/<name>.wasm`, after which
  * `/exec/:name` and `/stats/:name` work on it. It goes through the same checks
  * and the same atomic commit as a deploy. The name is validated before it
- * touches the file system, so no path can escape the folder.
+ * touches the file system, so no path can escape the folder. On a server with
+ * a token it needs the token, as every other change to the registry does.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -11,12 +12,15 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { BUILTIN_DEFAULTS } from '../config/index.js';
 import { NanoError } from '../errors.js';
+import { requireBearer } from './auth.js';
 import type { Platform } from './platform.js';
 
 const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export const SEED_SERVICE = 'registered';
 
-export function addSeedRegister(app: Hono, platform: Platform, modulesDir: string): void {
+export function addSeedRegister(app: Hono, platform: Platform, modulesDir: string, token: string | undefined): void {
+  // Registering changes the registry: on a server with a token it is control plane, like a deploy.
+  if (token !== undefined) app.use('/register/*', requireBearer(token));
   app.get('/register/:name', async (c) => {
     const name = c.req.param('name');
     if (!FUNCTION_NAME.test(name)) {

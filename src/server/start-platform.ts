@@ -22,6 +22,8 @@ export interface PlatformServerOptions {
   execToken?: string;
   modulesDir?: string;
   maxArtifactBytes?: number;
+  /** Largest request body a wagi function accepts. */
+  maxBodyBytes?: number;
   executor?: ExecutorOptions;
   onInternalError?: (error: unknown) => void;
   onLoadError?: (name: string, error: unknown) => void;
@@ -56,10 +58,11 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
       routes,
       execToken: options.execToken,
       onInternalError: options.onInternalError,
+      maxBodyBytes: options.maxBodyBytes,
       onInvocation: (entry) => platform.logs.append(entry),
       extend: (app) => {
         addControlPlane(app, { platform, token: options.token, maxArtifactBytes: options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES });
-        if (options.modulesDir) addSeedRegister(app, platform, options.modulesDir);
+        if (options.modulesDir) addSeedRegister(app, platform, options.modulesDir, options.token);
       },
     });
     const listening = await listen(app, { port: options.port, host: options.host });

@@ -164,10 +164,10 @@ describe('build output', () => {
     expect(exports._start?.()).toBe(1);
   });
 
-  it('builds the shipped examples into the four seed functions', async () => {
+  it('builds the shipped examples into the four seed functions and the wagi one', async () => {
     const files = Object.fromEntries(
       await Promise.all(
-        ['nano.yml', 'functions/answer.wat', 'functions/sum.wat', 'functions/sleep.wat', 'functions/stuck.wat'].map(
+        ['nano.yml', 'functions/answer.wat', 'functions/sum.wat', 'functions/sleep.wat', 'functions/stuck.wat', 'functions/items.wat'].map(
           async (file) => [file, await readFile(join(REPO_ROOT, 'examples', file), 'utf8')] as const,
         ),
       ),
@@ -180,6 +180,7 @@ describe('build output', () => {
       ['sum', 'built'],
       ['sleep', 'built'],
       ['stuck', 'built'],
+      ['items', 'built'],
     ]);
   });
 });

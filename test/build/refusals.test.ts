@@ -96,8 +96,8 @@ describe('the builder refuses', () => {
     ].join('\n');
     expect(await failure(single(wat))).toEqual([
       'build failed with 2 errors; .nano/build was left as it was:',
-      '  functions/x.wat: function "x" imports "env.foo", which the platform does not provide; allowed imports: platform.now, platform.memory',
-      '  functions/x.wat: function "x" imports "wasi_snapshot_preview1.fd_write", which the platform does not provide; allowed imports: platform.now, platform.memory',
+      '  functions/x.wat: function "x" imports "env.foo", which the platform does not provide; allowed imports: platform.now, platform.memory, platform.log',
+      '  functions/x.wat: function "x" imports "wasi_snapshot_preview1.fd_write", which the platform does not provide (WASI imports need `abi: wagi` in nano.yml); allowed imports: platform.now, platform.memory, platform.log',
     ]);
   });
 
@@ -172,7 +172,7 @@ describe('the builder refuses', () => {
       '      i32.add))',
       '      ^^^^^^^',
       '  functions/foreign.wat: function "foreign" entry "_start" is not exported by the module; it exports "run" (set `entry:` in nano.yml or export "_start")',
-      '  functions/foreign.wat: function "foreign" imports "env.log", which the platform does not provide; allowed imports: platform.now, platform.memory',
+      '  functions/foreign.wat: function "foreign" imports "env.log", which the platform does not provide; allowed imports: platform.now, platform.memory, platform.log',
       '  functions/junk.wasm: function "junk" is not a WebAssembly module (it does not start with the bytes \\0asm)',
     ]);
   });

@@ -116,7 +116,7 @@ describe('resolveConfig refuses a bad nano.yml', () => {
     it('lists the expected keys when nothing is close', async () => {
       const yaml = yml('service: demo', 'functions:', '  sum:', '    source: functions/sum.wat', '    banana: 1');
       expect(await problemLines(yaml)).toEqual([
-        'nano.yml:5:5 functions.sum.banana: unknown key "banana"; expected one of: source, entry, description, memory, timeout, cacheTtl, concurrency, http, watch',
+        'nano.yml:5:5 functions.sum.banana: unknown key "banana"; expected one of: source, entry, abi, env, description, memory, timeout, cacheTtl, concurrency, http, watch',
       ]);
     });
 
@@ -268,7 +268,7 @@ describe('resolveConfig refuses a bad nano.yml', () => {
 
     it('refuses a path without a leading slash and a route without a path, by list index', async () => {
       expect(await problemLines(withHttp('[{ path: sum }, { method: GET }]'))).toEqual([
-        'nano.yml:5:20 functions.sum.http[0].path: expected a path like /sum or /api/items, got "sum"',
+        'nano.yml:5:20 functions.sum.http[0].path: expected a path like /sum, /api/items or /api/items/*, got "sum"',
         'nano.yml:5:27 functions.sum.http[1]: missing required key "path"',
       ]);
     });

@@ -185,10 +185,11 @@ describe('resolveConfig', () => {
     });
   });
 
-  it('resolves the shipped examples: the seed four, sleep allowed its 3 s, stuck stopped early', async () => {
+  it('resolves the shipped examples: the seed four and a wagi one, sleep allowed its 3 s, stuck stopped early', async () => {
     const config = await resolveConfig('examples/nano.yml', { cwd: REPO_ROOT, env: {} });
     const timeout = new Map(config.functions.map((fn) => [fn.name, fn.limits.timeoutMs]));
-    expect([...timeout.keys()]).toEqual(['answer', 'sum', 'sleep', 'stuck']);
+    expect([...timeout.keys()]).toEqual(['answer', 'sum', 'sleep', 'stuck', 'items']);
+    expect(config.functions.find((fn) => fn.name === 'items')?.abi).toBe('wagi');
     expect(timeout.get('sleep')).toBeGreaterThan(3_000);
     expect(timeout.get('stuck')).toBeLessThan(1_000);
   });

@@ -43,6 +43,8 @@ export function deployRequest(built: BuildResult, prune = true): DeployRequest {
       entry: fn.entry,
       limits: fn.limits,
       routes: fn.routes,
+      ...(fn.abi === undefined ? {} : { abi: fn.abi }),
+      ...(fn.env === undefined ? {} : { env: fn.env }),
     })),
   };
 }

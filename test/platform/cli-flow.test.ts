@@ -8,6 +8,7 @@ import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BuildManifest } from '../../src/build/index.js';
+import { formatBytes } from '../../src/cli/format.js';
 import type { FunctionList, LogEntry, RollbackDone } from '../../src/server/control-api.js';
 import { killStrayProcesses, startCli } from '../helpers/cli-process.js';
 import { startServer, TOKEN } from '../helpers/platform.js';
@@ -66,13 +67,13 @@ describe('nano deploy and the commands around it, against a real nano server', (
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`✓ deployed demo (dev) to ${url}`);
-    for (const name of ['answer', 'sum', 'sleep', 'stuck']) {
+    for (const name of ['answer', 'sum', 'sleep', 'stuck', 'items']) {
       expect(first.stdout).toMatch(new RegExp(`\\+ +${name} +created v1 +${url}/exec/${name}\\n`));
     }
     expect(first.stdout).toContain(`GET ${url}/sum`);
     const manifest = JSON.parse(await readFile(join(dir, '.nano', 'build', 'manifest.json'), 'utf8')) as BuildManifest;
     const total = manifest.functions.reduce((sum, fn) => sum + fn.size, 0);
-    expect(first.stdout).toContain(`uploaded ${total} B (4 artifacts)`);
+    expect(first.stdout).toContain(`uploaded ${formatBytes(total)} (5 artifacts)`);
 
     // Unchanged: nothing uploaded, every function unchanged.
     const same = await nano(dir, url, ['deploy']);
@@ -81,12 +82,12 @@ describe('nano deploy and the commands around it, against a real nano server', (
     expect(same.stdout).toMatch(/· +answer +unchanged v1/);
     const sameJson = await nanoJson<DeployJson>(dir, url, ['deploy']);
     expect(sameJson.uploadedBytes).toBe(0);
-    expect(changes(sameJson)).toEqual(['answer unchanged v1', 'sum unchanged v1', 'sleep unchanged v1', 'stuck unchanged v1']);
+    expect(changes(sameJson)).toEqual(['answer unchanged v1', 'sum unchanged v1', 'sleep unchanged v1', 'stuck unchanged v1', 'items unchanged v1']);
 
     // One function changed: only it is uploaded, and only its version moves.
     await writeFiles(dir, { 'functions/answer.wat': answerWat(43) });
     const changed = await nanoJson<DeployJson>(dir, url, ['deploy']);
-    expect(changes(changed)).toEqual(['answer updated v2', 'sum unchanged v1', 'sleep unchanged v1', 'stuck unchanged v1']);
+    expect(changes(changed)).toEqual(['answer updated v2', 'sum unchanged v1', 'sleep unchanged v1', 'stuck unchanged v1', 'items unchanged v1']);
     const rebuilt = JSON.parse(await readFile(join(dir, '.nano', 'build', 'manifest.json'), 'utf8')) as BuildManifest;
     const answerSize = rebuilt.functions.find((fn) => fn.name === 'answer')!.size;
     expect(changed.uploaded).toEqual([expect.objectContaining({ name: 'answer', size: answerSize })]);
@@ -111,6 +112,19 @@ describe('nano deploy and the commands around it, against a real nano server', (
     const stuckLogs = await nanoJson<{ entries: LogEntry[] }>(dir, url, ['logs', 'stuck', '--since', '5m']);
     expect(stuckLogs.entries.map((entry) => [entry.status, entry.outcome])).toEqual([[504, 'timeout']]);
 
+    // The wagi example, deployed like the others: its route, its JSON, its stderr line in the logs.
+    const item = await fetch(`${url}/api/items/7`);
+    expect(item.status).toBe(200);
+    expect(await item.json()).toEqual({ id: '7' });
+    const created = await fetch(`${url}/exec/items`, { method: 'POST', body: 'hi' });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({ received: 2 });
+    const itemLogs = await nanoJson<{ entries: LogEntry[] }>(dir, url, ['logs', 'items']);
+    expect(itemLogs.entries.map((entry) => [entry.status, entry.lines])).toEqual([
+      [200, ['GET /7']],
+      [201, ['POST ']],
+    ]);
+
     // Rollback: to the previous version by default, to any with --to.
     expect((await nano(dir, url, ['rollback', 'answer'])).stdout).toBe('✓ answer now runs v1 (was v2)\n');
     expect((await nano(dir, url, ['invoke', 'answer'])).stdout).toBe('42\n');
@@ -126,7 +140,7 @@ describe('nano deploy and the commands around it, against a real nano server', (
     await server.process.stop('SIGINT');
     const restarted = await startServer({ dataDir: server.dataDir });
     const after = await nanoJson<{ functions: FunctionList['functions'] }>(dir, restarted.url, ['info']);
-    expect(after.functions.map((fn) => `${fn.name} v${fn.version}`).sort()).toEqual(['answer v2', 'sleep v1', 'stuck v1', 'sum v1']);
+    expect(after.functions.map((fn) => `${fn.name} v${fn.version}`).sort()).toEqual(['answer v2', 'items v1', 'sleep v1', 'stuck v1', 'sum v1']);
     expect((await nano(dir, restarted.url, ['invoke', 'answer'])).stdout).toBe('43\n');
     const unchangedAfterRestart = await nanoJson<DeployJson>(dir, restarted.url, ['deploy']);
     expect(unchangedAfterRestart.uploadedBytes).toBe(0);
@@ -144,10 +158,10 @@ describe('nano deploy and the commands around it, against a real nano server', (
     const rest = await nano(dir, restarted.url, ['remove', '--yes']);
     expect(rest.code).toBe(0);
     expect(rest.stdout).toContain('not deployed: sum');
-    expect(rest.stdout).toContain('✓ removed 3 functions');
+    expect(rest.stdout).toContain('✓ removed 4 functions');
     const empty = await nanoJson<{ functions: unknown[]; notDeployed: string[] }>(dir, restarted.url, ['info']);
     expect(empty.functions).toEqual([]);
-    expect(empty.notDeployed).toEqual(['answer', 'sum', 'sleep', 'stuck']);
+    expect(empty.notDeployed).toEqual(['answer', 'sum', 'sleep', 'stuck', 'items']);
   }, 180_000); // about thirty CLI processes in a row: generous on a slow shared machine
 
   it('refuses a deploy without the token or with a wrong one, changing nothing', async () => {

@@ -9,7 +9,7 @@ import { FAILPOINTS } from '../../src/registry/index.js';
 import type { DeployPlan, FunctionList, VersionList } from '../../src/server/index.js';
 import { build } from '../helpers/build.js';
 import { killStrayProcesses, startCli } from '../helpers/cli-process.js';
-import { authHeaders, commit, deploy, deployRequest, plan, startServer, upload } from '../helpers/platform.js';
+import { authHeaders, commit, deploy, deployRequest, plan, startServer, TOKEN, upload } from '../helpers/platform.js';
 import { REPO_ROOT, removeTempProjects, tempProject, writeFiles, yml } from '../helpers/project.js';
 
 afterEach(async () => {
@@ -41,7 +41,7 @@ async function examplesCopy(): Promise<string> {
 
 const text = async (url: string) => (await fetch(url)).text();
 
-async function functionsOf(url: string): Promise<FunctionList['functions']> {
+async function _functionsOf(url: string): Promise<FunctionList['functions']> {
   return ((await (await fetch(`${url}/functions`, { headers: authHeaders() })).json()) as FunctionList).functions;
 }
 
@@ -55,10 +55,15 @@ describe('deploys', () => {
       ['sum', 'created', 1],
       ['sleep', 'created', 1],
       ['stuck', 'created', 1],
+      ['items', 'created', 1],
     ]);
     expect(first.uploadedBytes).toBeGreaterThan(0);
     expect(await text(`${server.url}/exec/sum?5,2`)).toBe('7');
     expect(await text(`${server.url}/sum?1,2`)).toBe('3');
+    // The wagi example keeps its abi and route through the deploy.
+    expect(await text(`${server.url}/api/items/pear`)).toBe('{"id":"pear"}\n');
+    const versions = (await (await fetch(`${server.url}/functions/items/versions`, { headers: authHeaders() })).json()) as VersionList;
+    expect(versions.versions[0]).toMatchObject({ abi: 'wagi', routes: [{ method: 'ANY', path: '/api/items/*' }] });
 
     const again = await deploy(server.url, await build(dir));
     expect(again.uploadedBytes).toBe(0);
@@ -115,6 +120,8 @@ describe('what the server refuses, leaving the registry as it was', () => {
       expect((await fetch(`${server.url}/functions/f`, { method: 'DELETE', headers })).status).toBe(401);
     }
     expect(await text(`${server.url}/exec/f`)).toBe('5');
+    // The scheme is case-insensitive (RFC 7235).
+    expect((await fetch(`${server.url}/functions`, { headers: { authorization: `bearer ${TOKEN}` } })).status).toBe(200);
   });
 
   it('refuses a tampered artifact (hash mismatch) and an invalid or forbidden module, naming the function', async () => {
@@ -152,6 +159,40 @@ describe('what the server refuses, leaving the registry as it was', () => {
     }
     expect(await readFile(join(server.dataDir, 'state.json'), 'utf8')).toBe(stateBefore);
     expect(await text(`${server.url}/exec/f`)).toBe('1');
+  });
+
+  it('refuses with 409 a deploy of another stage that would take over deployed functions', async () => {
+    const server = await startServer();
+    const built = await build(await constantsProject({ f: 1 }));
+    await deploy(server.url, built);
+    const stateBefore = await readFile(join(server.dataDir, 'state.json'), 'utf8');
+    const planned = (await (await plan(server.url, { ...deployRequest(built), stage: 'prod' })).json()) as DeployPlan;
+    const refused = await commit(server.url, planned.id);
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('function "f" is deployed for stage "dev", not "prod"');
+    expect(await readFile(join(server.dataDir, 'state.json'), 'utf8')).toBe(stateBefore);
+  });
+
+  it('answers 413 for a control-plane JSON body above its limit, even without a Content-Length', async () => {
+    const server = await startServer();
+    const chunks = (function* () {
+      for (let i = 0; i < 40; i++) yield new Uint8Array(64 * 1024).fill(32);
+    })();
+    const stream = new ReadableStream({
+      pull(controller) {
+        const next = chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+    });
+    const response = await fetch(`${server.url}/deployments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...authHeaders() },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('PayloadTooLarge');
   });
 
   it('answers 413 for an artifact above the upload limit, and 400 for a malformed deploy request', async () => {
@@ -220,17 +261,27 @@ describe('the seed API /register/:name', () => {
     const dir = await examplesCopy();
     const built = await build(dir);
     const server = await startServer({ args: ['--modules-dir', built.buildDir] });
-    const registered = await fetch(`${server.url}/register/answer`);
+    // Registering changes the registry: with a token set, it needs the token.
+    expect((await fetch(`${server.url}/register/answer`)).status).toBe(401);
+    const registered = await fetch(`${server.url}/register/answer`, { headers: authHeaders() });
     expect(registered.status).toBe(200);
     expect(await registered.text()).toBe('registered answer (v1)');
     expect(await text(`${server.url}/exec/answer`)).toBe('42');
     expect(await text(`${server.url}/stats/answer`)).toMatch(/^execution time: \d+ms\nnumber of requests: 1$/);
 
     for (const name of ['..%2Fmanifest', '..%2F..%2Fetc%2Fpasswd', 'Answer', '.hidden']) {
-      const response = await fetch(`${server.url}/register/${name}`);
+      const response = await fetch(`${server.url}/register/${name}`, { headers: authHeaders() });
       expect(response.status, name).toBe(400);
     }
-    expect((await fetch(`${server.url}/register/missing`)).status).toBe(404);
+    expect((await fetch(`${server.url}/register/missing`, { headers: authHeaders() })).status).toBe(404);
+  });
+
+  it('needs no token on a loopback server started without one, as the seed did', async () => {
+    const dir = await examplesCopy();
+    const built = await build(dir);
+    const server = await startServer({ token: null, args: ['--modules-dir', built.buildDir] });
+    expect(await (await fetch(`${server.url}/register/sum`)).text()).toBe('registered sum (v1)');
+    expect(await text(`${server.url}/exec/sum?5,2`)).toBe('7');
   });
 });
 

@@ -63,6 +63,31 @@ describe('/exec/:name', () => {
     expect(await (await post('{"args":[40,2]}')).text()).toBe('42');
   });
 
+  it('refuses an argument body above the limit with 413, counting a chunked body as it streams', async () => {
+    const { app } = await serve();
+    let sent = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        // 1 MiB in 64 KiB chunks, no Content-Length: the server must stop reading at its limit.
+        if (sent >= 1024 * 1024) return controller.close();
+        sent += 64 * 1024;
+        controller.enqueue(new Uint8Array(64 * 1024).fill(32));
+      },
+    });
+    const response = await app.request('/exec/sum', { method: 'POST', body, duplex: 'half' } as RequestInit);
+    expect(response.status).toBe(413);
+    expect((await errorOf(response)).code).toBe('PayloadTooLarge');
+    const declared = await app.request('/exec/sum', { method: 'POST', body: ' '.repeat(70_000), headers: { 'content-length': '70000' } });
+    expect(declared.status).toBe(413);
+  });
+
+  it('decodes the query exactly once', async () => {
+    const { app } = await serve();
+    expect(await (await app.request('/exec/sum?5%2C2')).text()).toBe('7');
+    // %252C decodes to the text "%2C", not to a comma: a single argument that is not a number.
+    expect((await app.request('/exec/sum?5%252C2')).status).toBe(400);
+  });
+
   it('wraps i32 results as Wasm does', async () => {
     const { app } = await serve();
     expect(await (await app.request('/exec/sum?2147483647,1')).text()).toBe('-2147483648');

@@ -15,6 +15,7 @@ import {
 import { formatProblem, NanoError, ProblemsError, type Problem } from '../../errors.js';
 import { UsageError, type CommandContext, type GlobalFlags } from '../context.js';
 import type { Output } from '../output.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../../server/index.js';
 
 function limitsText(fn: FunctionArtifact): string {
   const { memoryPages, timeoutMs, cacheTtlMs, concurrency } = fn.limits;
@@ -109,6 +110,7 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
           describe: 'Rebuild and swap functions when their files change (--no-watch: serve as built)',
         })
         .option('debounce', { type: 'number', default: DEFAULT_DEBOUNCE_MS, describe: 'Quiet time in ms after a change before rebuilding' })
+        .option('max-body-size', { type: 'number', default: DEFAULT_MAX_BODY_BYTES, describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)' })
         .example('$0 dev -c examples/nano.yml', 'Serve the examples on http://127.0.0.1:8000 and reload on every save')
         .example('$0 dev --port 0', 'Serve on any free port (the URL is printed)')
         .example('$0 dev --no-watch', 'Serve the current build without watching the files'),
@@ -132,6 +134,11 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         onWatchError: (error) =>
           out.error(`${out.paint('yellow', '!')} watcher: ${error instanceof Error ? error.message : String(error)}`),
         onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+        // What functions log (platform.log, a wagi function's stderr), prefixed with the function and request id.
+        onInvocation: (entry) => {
+          for (const line of entry.lines) out.line(`${out.paint('cyan', entry.name)} ${out.paint('gray', entry.requestId.slice(0, 8))} │ ${line}`);
+        },
+        maxBodyBytes: flags['max-body-size'],
       });
       url = session.url;
       try {

@@ -44,14 +44,17 @@ export function registerInvoke(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         .positional('args', { type: 'string', array: true, default: [], describe: 'Arguments, as numbers' })
         .option('local', { type: 'boolean', default: false, describe: 'Run it here, through the same executor as `nano dev`' })
         .option('data', { alias: 'd', type: 'string', describe: 'POST this JSON instead: [5,2] or {"args":[5,2]} (remote only)' })
-        .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
+        .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false, 'populate--': true })
         .example('$0 invoke sum 5 2', 'Run sum(5, 2) on the platform of nano.yml (provider.url) → 7')
         .example('$0 invoke sum 5 2 --url http://127.0.0.1:8000', 'On another platform')
         .example(`$0 invoke sum -d '[5,2]'`, 'POST the arguments as JSON')
         .example('$0 invoke sum 5 2 --local', 'Build, then run sum(5, 2) locally → 7')
-        .example('$0 invoke sum -- -5 2 --local', 'Negative numbers go after --')
+        .example('$0 invoke sum --local -- -5 2', 'Negative numbers go after -- (flags before it)')
         .epilogue('A platform started with --exec-token needs that token in NANO_EXEC_TOKEN.'),
-    async (flags) => {
+    async (parsed) => {
+      // Arguments after `--` (where negative numbers must go) join the positional ones.
+      const afterDashes = ((parsed as { '--'?: unknown[] })['--'] ?? []).map(String);
+      const flags = { ...parsed, args: [...(parsed.args ?? []).map(String), ...afterDashes] };
       const out = ctx.output(flags);
       if (!flags.local) {
         if (flags.data !== undefined && (flags.args ?? []).length > 0) {

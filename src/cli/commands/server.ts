@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { DEFAULT_MAX_ARTIFACT_BYTES, startPlatformServer } from '../../server/index.js';
+import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES, startPlatformServer } from '../../server/index.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
 
 export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
@@ -18,22 +18,26 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         .option('exec-token', { type: 'string', describe: 'Bearer token the data plane requires too (default: open)' })
         .option('modules-dir', { type: 'string', describe: 'Folder for the seed API: GET /register/<name> registers <dir>/<name>.wasm' })
         .option('max-artifact-size', { type: 'number', default: DEFAULT_MAX_ARTIFACT_BYTES, describe: 'Largest artifact upload, in bytes' })
+        .option('max-body-size', { type: 'number', default: DEFAULT_MAX_BODY_BYTES, describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)' })
         .option('workers', { type: 'number', default: availableParallelism(), describe: 'Worker threads running invocations' })
         .example('NANO_TOKEN=secret $0 server', 'Serve on 127.0.0.1:8000 with the registry in ./.nano-data')
         .example('$0 server --port 0 --data /tmp/nano', 'Any free port, another data folder (loopback: no token needed)')
         .example('$0 server --modules-dir examples/.nano/build', 'Also offer the seed API /register/<name>'),
     async (flags) => {
       const out = ctx.output(flags);
-      const token = flags.token ?? ctx.io.env.NANO_TOKEN ?? undefined;
+      // An empty value means "none", whichever way it came.
+      const token = flags.token || ctx.io.env.NANO_TOKEN || undefined;
+      const execToken = flags['exec-token'] || undefined;
       const dataDir = resolve(ctx.io.cwd, flags.data);
       const server = await startPlatformServer({
         dataDir,
         port: flags.port,
         host: flags.host,
-        token: token === '' ? undefined : token,
-        execToken: flags['exec-token'],
+        token,
+        execToken,
         modulesDir: flags['modules-dir'] === undefined ? undefined : resolve(ctx.io.cwd, flags['modules-dir']),
         maxArtifactBytes: flags['max-artifact-size'],
+        maxBodyBytes: flags['max-body-size'],
         executor: { poolSize: Math.max(1, flags.workers) },
         onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
         onLoadError: (name, error) => out.error(`${out.paint('yellow', '!')} ${name} was not loaded: ${(error as Error).message}`),
