@@ -114,17 +114,21 @@ async function paced() {
   const inflight = new Set();
   const send = (scheduled) => {
     const p = new Promise((resolve) => {
-      const req = http.request(spec.url, { method: spec.method ?? 'GET', headers: spec.headers, agent, timeout: timeoutS * 1000 }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (scheduled >= measureFrom) record(res.statusCode, performance.now() - scheduled);
-          resolve();
-        });
-        res.on('error', () => {
-          errors++;
-          resolve();
-        });
-      });
+      const req = http.request(
+        spec.url,
+        { method: spec.method ?? 'GET', headers: spec.headers, agent, timeout: timeoutS * 1000 },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (scheduled >= measureFrom) record(res.statusCode, performance.now() - scheduled);
+            resolve();
+          });
+          res.on('error', () => {
+            errors++;
+            resolve();
+          });
+        },
+      );
       let timedOut = false;
       req.on('timeout', () => {
         timedOut = true;

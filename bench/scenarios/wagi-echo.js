@@ -20,7 +20,8 @@ export async function run(ctx) {
 
   for (const k of ORDER) {
     const res = await ctx.request(url(k), { method: 'POST', body: BODY, headers: HEADERS });
-    if (res.status !== 200 || res.body !== BODY) throw new Error(`${servers[k].label} did not echo the body: ${res.status} ${res.body.slice(0, 100)}`);
+    if (res.status !== 200 || res.body !== BODY)
+      throw new Error(`${servers[k].label} did not echo the body: ${res.status} ${res.body.slice(0, 100)}`);
     ctx.log(`warmup ${servers[k].label} ${warmup} s`);
     await ctx.load({ url: url(k), method: 'POST', body: BODY, headers: HEADERS, durationS: warmup });
   }

@@ -53,10 +53,14 @@ export async function withBuildLock<T>(nanoDir: string, work: () => Promise<T>):
       continue;
     }
     if (Date.now() > deadline) {
-      throw new NanoError('BuildFailed', `another build of this project (pid ${owner ?? 'unknown'}) has held ${lock} for ${WAIT_LIMIT_MS / 1000} s`, {
-        value: lock,
-        hint: 'wait for it to finish, or remove the folder if no nano process is running',
-      });
+      throw new NanoError(
+        'BuildFailed',
+        `another build of this project (pid ${owner ?? 'unknown'}) has held ${lock} for ${WAIT_LIMIT_MS / 1000} s`,
+        {
+          value: lock,
+          hint: 'wait for it to finish, or remove the folder if no nano process is running',
+        },
+      );
     }
     await sleep(RETRY_MS);
   }

@@ -55,7 +55,13 @@ export function sha256(bytes: Uint8Array | string): string {
 function inputHashOf(fn: ResolvedFunction, sourceBytes: Uint8Array): string {
   // Only what changes the artifact or its checks; routes and descriptions are
   // copied into the manifest on every build and need no recompilation.
-  const dependsOn = JSON.stringify({ BUILDER_REVISION, ext: extname(fn.source), entry: fn.entry, memory: fn.limits.memoryPages, abi: fn.abi === 'wagi' ? 'wagi' : undefined });
+  const dependsOn = JSON.stringify({
+    BUILDER_REVISION,
+    ext: extname(fn.source),
+    entry: fn.entry,
+    memory: fn.limits.memoryPages,
+    abi: fn.abi === 'wagi' ? 'wagi' : undefined,
+  });
   return sha256(Buffer.concat([Buffer.from(dependsOn), sourceBytes]));
 }
 
@@ -98,7 +104,12 @@ async function buildFunction(
   try {
     sourceBytes = new Uint8Array(await readFile(fn.source));
   } catch (error) {
-    return [{ file: shownSource, message: `cannot read the source of function "${fn.name}": ${(error as NodeJS.ErrnoException).code ?? String(error)}` }];
+    return [
+      {
+        file: shownSource,
+        message: `cannot read the source of function "${fn.name}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      },
+    ];
   }
   const inputHash = inputHashOf(fn, sourceBytes);
   const base = {

@@ -1,5 +1,13 @@
 /** build: nano.yml functions → checked Wasm artifacts and the manifest later stages read. */
-export { buildProject, buildDirOf, sha256, type BuildResult, type BuildReport, type BuildStatus, type BuildOptions } from './build-project.js';
+export {
+  buildProject,
+  buildDirOf,
+  sha256,
+  type BuildResult,
+  type BuildReport,
+  type BuildStatus,
+  type BuildOptions,
+} from './build-project.js';
 export { checkModule, type ModuleCheck, type ModuleCheckInput, type ModuleInfo } from './inspect.js';
 export { compileWat } from './compile-wat.js';
 export { PLATFORM_IMPORTS, PLATFORM_MODULE, WASI_IMPORTS, WASI_MODULE } from './platform-abi.js';

@@ -87,7 +87,9 @@ function checkImports(layout: WasmLayout, abi: Abi, errors: string[]): ImportRef
     } else if (item.desc.kind === 'function' && allowed.kind === 'function') {
       const type = layout.types[item.desc.typeIndex];
       if (!type || !sameType(type, allowed.type)) {
-        errors.push(`imports "${item.module}.${item.name}" with type ${type ? renderType(type) : 'unknown'}, expected ${renderType(allowed.type)}`);
+        errors.push(
+          `imports "${item.module}.${item.name}" with type ${type ? renderType(type) : 'unknown'}, expected ${renderType(allowed.type)}`,
+        );
       }
     }
   }
@@ -123,7 +125,9 @@ function checkMemory(layout: WasmLayout, limits: Limits, errors: string[]): Memo
 /** A WAGI module is a WASI command: `_start: () -> ()` and its own memory exported as `memory`. */
 function checkWagi(layout: WasmLayout, fn: ModuleCheckInput, signature: Signature | undefined, errors: string[]): void {
   if (signature && (signature.params.length > 0 || signature.results.length > 0)) {
-    errors.push(`entry "${fn.entry}" of a wagi function must take and return nothing (a WASI command's _start), not ${renderType(signature)}`);
+    errors.push(
+      `entry "${fn.entry}" of a wagi function must take and return nothing (a WASI command's _start), not ${renderType(signature)}`,
+    );
   }
   if (!layout.exports.some((item) => item.name === 'memory' && item.kind === 'memory')) {
     errors.push('exports no memory named "memory"; a wagi (WASI) module must export its linear memory as "memory"');
@@ -135,7 +139,10 @@ function checkLogMemory(layout: WasmLayout, errors: string[]): void {
   const logs = layout.imports.some((item) => item.module === 'platform' && item.name === 'log');
   if (!logs) return;
   const memory = layout.imports.some((item) => item.desc.kind === 'memory') || layout.exports.some((item) => item.kind === 'memory');
-  if (!memory) errors.push('imports "platform.log" but neither imports platform.memory nor exports its memory, so the platform cannot read what it logs');
+  if (!memory)
+    errors.push(
+      'imports "platform.log" but neither imports platform.memory nor exports its memory, so the platform cannot read what it logs',
+    );
 }
 
 /** Checks raw module bytes for one function; every problem found is listed. */
@@ -147,7 +154,10 @@ export function checkModule(bytes: Uint8Array, fn: ModuleCheckInput): ModuleChec
     // The engine's own validation is the one that matters: it is what will run the module.
     new WebAssembly.Module(bytes);
   } catch (error) {
-    return { ok: false, errors: [`is not a valid WebAssembly module: ${(error as Error).message.replace(/^WebAssembly\.Module\(\): /, '')}`] };
+    return {
+      ok: false,
+      errors: [`is not a valid WebAssembly module: ${(error as Error).message.replace(/^WebAssembly\.Module\(\): /, '')}`],
+    };
   }
   let layout: WasmLayout;
   try {

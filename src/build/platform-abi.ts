@@ -17,11 +17,19 @@ export type PlatformImport = { kind: 'function'; type: FuncType; doc: string } |
 
 export const PLATFORM_IMPORTS: Readonly<Record<string, PlatformImport>> = {
   now: { kind: 'function', type: { params: [], results: ['f64'] }, doc: 'milliseconds since the epoch' },
-  memory: { kind: 'memory', doc: 'a linear memory sized to the function\'s limit' },
-  log: { kind: 'function', type: { params: ['i32', 'i32'], results: [] }, doc: 'appends the UTF-8 text at (ptr, len) to the function\'s logs' },
+  memory: { kind: 'memory', doc: "a linear memory sized to the function's limit" },
+  log: {
+    kind: 'function',
+    type: { params: ['i32', 'i32'], results: [] },
+    doc: "appends the UTF-8 text at (ptr, len) to the function's logs",
+  },
 };
 
-const fn = (params: FuncType['params']): PlatformImport => ({ kind: 'function', type: { params, results: ['i32'] }, doc: 'WASI preview 1' });
+const fn = (params: FuncType['params']): PlatformImport => ({
+  kind: 'function',
+  type: { params, results: ['i32'] },
+  doc: 'WASI preview 1',
+});
 const I32 = 'i32' as const;
 const I64 = 'i64' as const;
 

@@ -20,10 +20,7 @@ export interface MemoryLimits {
 }
 
 export type ImportDesc =
-  | { kind: 'function'; typeIndex: number }
-  | { kind: 'table' }
-  | { kind: 'memory'; limits: MemoryLimits }
-  | { kind: 'global' };
+  { kind: 'function'; typeIndex: number } | { kind: 'table' } | { kind: 'memory'; limits: MemoryLimits } | { kind: 'global' };
 
 export interface WasmImport {
   module: string;

@@ -122,7 +122,9 @@ export async function resolveConfig(configPath: string, options: ResolveOptions 
   if (!parsed.source) throw invalid(shown, parsed.problems);
   const source = parsed.source;
   if (source.value === null || source.value === undefined) {
-    throw invalid(shown, [{ file: shown, line: 1, column: 1, message: 'the file is empty; expected at least `service:` and `functions:`' }]);
+    throw invalid(shown, [
+      { file: shown, line: 1, column: 1, message: 'the file is empty; expected at least `service:` and `functions:`' },
+    ]);
   }
 
   const stage = options.stage ?? 'dev';

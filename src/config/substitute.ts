@@ -25,7 +25,9 @@ export function substitute(source: YamlSource, context: SubstitutionContext): { 
       const reference = ENV_REFERENCE.exec(expression);
       if (!reference) {
         failed = true;
-        problems.push(source.problem(path, `unknown substitution "\${${expression}}"; expected \${env:NAME}, \${env:NAME, default} or \${stage}`));
+        problems.push(
+          source.problem(path, `unknown substitution "\${${expression}}"; expected \${env:NAME}, \${env:NAME, default} or \${stage}`),
+        );
         return '';
       }
       const [, name = '', fallback] = reference;

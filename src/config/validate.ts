@@ -151,7 +151,11 @@ function explain(errors: readonly ErrorObject[], prefix: string, fallback: strin
     if (error.keyword !== 'anyOf') return;
     consumed.add(index);
     // Ajv appends a branch's errors just before the anyOf error, all under its instance path.
-    for (let before = index - 1; before >= 0 && !consumed.has(before) && under(errors[before]!.instancePath, error.instancePath); before--) {
+    for (
+      let before = index - 1;
+      before >= 0 && !consumed.has(before) && under(errors[before]!.instancePath, error.instancePath);
+      before--
+    ) {
       consumed.add(before);
     }
     const own = (error.parentSchema as SchemaNode | undefined)?.['x-expected'];
@@ -169,7 +173,11 @@ function explain(errors: readonly ErrorObject[], prefix: string, fallback: strin
   errors.forEach((error, index) => {
     if (consumed.has(index)) return;
     const own = (error.parentSchema as SchemaNode | undefined)?.['x-expected'];
-    explained.push({ error, instancePath: prefix + error.instancePath, expected: own ?? (error.instancePath === '' ? fallback : undefined) });
+    explained.push({
+      error,
+      instancePath: prefix + error.instancePath,
+      expected: own ?? (error.instancePath === '' ? fallback : undefined),
+    });
   });
   return explained;
 }

@@ -17,7 +17,10 @@ export interface YamlSource {
 }
 
 export function formatKeyPath(path: KeyPath): string {
-  return path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : segment)).join('.').replaceAll('.[', '[');
+  return path
+    .map((segment) => (typeof segment === 'number' ? `[${segment}]` : segment))
+    .join('.')
+    .replaceAll('.[', '[');
 }
 
 function firstLine(message: string): string {
@@ -33,7 +36,8 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
     const position = lineCounter.linePos(error.pos[0]);
     // yaml says only "Map keys must be unique"; name the key, as a user looks for it.
     const duplicate = error.code === 'DUPLICATE_KEY' ? keyStartingAt(doc, error.pos[0]) : undefined;
-    const message = duplicate === undefined ? firstLine(error.message) : `duplicate key "${duplicate}"; a key may appear only once in a mapping`;
+    const message =
+      duplicate === undefined ? firstLine(error.message) : `duplicate key "${duplicate}"; a key may appear only once in a mapping`;
     return { file, line: position.line, column: position.col, message: `invalid YAML: ${message}` };
   });
   if (problems.length > 0) return { problems };

@@ -54,7 +54,8 @@ function changedParts(previous: FunctionArtifact, next: FunctionArtifact): Chang
   if (JSON.stringify(previous.routes) !== JSON.stringify(next.routes)) parts.push('routes');
   if (previous.entry !== next.entry) parts.push('entry');
   if ((previous.abi ?? 'args') !== (next.abi ?? 'args')) parts.push('abi');
-  if (JSON.stringify(Object.entries(previous.env ?? {}).sort()) !== JSON.stringify(Object.entries(next.env ?? {}).sort())) parts.push('env');
+  if (JSON.stringify(Object.entries(previous.env ?? {}).sort()) !== JSON.stringify(Object.entries(next.env ?? {}).sort()))
+    parts.push('env');
   return parts;
 }
 

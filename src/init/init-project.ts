@@ -70,7 +70,10 @@ async function ensureEmptyOrAbsent(dir: string): Promise<boolean> {
 export async function initProject(dir: string, template: string): Promise<InitResult> {
   const templates = listTemplates();
   if (!templates.includes(template)) {
-    throw new NanoError('TemplateNotFound', `there is no template "${template}"`, { value: template, hint: `templates: ${templates.join(', ')}` });
+    throw new NanoError('TemplateNotFound', `there is no template "${template}"`, {
+      value: template,
+      hint: `templates: ${templates.join(', ')}`,
+    });
   }
   const existed = await ensureEmptyOrAbsent(dir);
   const service = serviceNameFor(dir);
@@ -85,7 +88,10 @@ export async function initProject(dir: string, template: string): Promise<InitRe
         .split('/')
         .map((part) => RENAMED[part] ?? part)
         .join('/');
-      const text = (await readFile(join(templateDir, file), 'utf8')).replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+      const text = (await readFile(join(templateDir, file), 'utf8')).replace(
+        /\{\{(\w+)\}\}/g,
+        (whole, key: string) => values[key] ?? whole,
+      );
       await mkdir(dirname(join(staging, target)), { recursive: true });
       await writeFile(join(staging, target), text);
       files.push(target);

@@ -58,7 +58,8 @@ export class ArtifactStore {
       throw new NanoError('NotFound', `artifact ${sha256} is not in the registry`, { value: sha256, cause });
     }
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== sha256) throw new NanoError('RequestInvalid', `artifact ${sha256} is damaged on disk (it hashes to ${actual})`, { value: sha256 });
+    if (actual !== sha256)
+      throw new NanoError('RequestInvalid', `artifact ${sha256} is damaged on disk (it hashes to ${actual})`, { value: sha256 });
     return bytes;
   }
 }

@@ -204,7 +204,10 @@ class NanoExecutor implements Executor {
     const abi = fn.abi ?? 'args';
     const unsupported = unsupportedImports(module, abi);
     if (unsupported.length > 0) {
-      const allowed = abi === 'wagi' ? 'a wagi module imports only wasi_snapshot_preview1 functions' : 'only platform.now, platform.log and platform.memory exist';
+      const allowed =
+        abi === 'wagi'
+          ? 'a wagi module imports only wasi_snapshot_preview1 functions'
+          : 'only platform.now, platform.log and platform.memory exist';
       throw deployRefused(name, `it imports ${unsupported.join(', ')}; ${allowed}`);
     }
     if (abi === 'wagi' && !WebAssembly.Module.exports(module).some((e) => e.name === 'memory' && e.kind === 'memory')) {
@@ -276,7 +279,14 @@ class NanoExecutor implements Executor {
     if (version.wagi) throw wagiOnly(name);
     const { signature } = version.artifact;
     const values = coerceArgs(name, signature, args);
-    const request: JobRequest = { moduleId: 0, params: signature.params, results: signature.results, args: values, timeoutMs: 0, guardMs: 0 };
+    const request: JobRequest = {
+      moduleId: 0,
+      params: signature.params,
+      results: signature.results,
+      args: values,
+      timeoutMs: 0,
+      guardMs: 0,
+    };
     // Only a module that imports platform.log pays for a payload buffer (room for its lines).
     if (version.logs) {
       request.payload = EMPTY;
@@ -284,7 +294,13 @@ class NanoExecutor implements Executor {
     }
     return this.run(entry, version, request, (outcome, coldStart) => {
       const values = outcome.kind === 'ok' ? outcome.values : [];
-      return { value: renderResults(values), durationMs: outcome.durationMs, coldStart, version: version.version, logs: outcome.response?.logs ?? [] };
+      return {
+        value: renderResults(values),
+        durationMs: outcome.durationMs,
+        coldStart,
+        version: version.version,
+        logs: outcome.response?.logs ?? [],
+      };
     });
   }
 
@@ -293,17 +309,37 @@ class NanoExecutor implements Executor {
     const entry = this.table.get(name);
     if (entry === undefined) throw functionNotFound(name);
     const version = entry.current;
-    if (!version.wagi) throw new NanoError('BadArguments', `${name} is not a wagi function`, { value: name, hint: 'call it with numbers: /exec/<name>?5,2' });
+    if (!version.wagi)
+      throw new NanoError('BadArguments', `${name} is not a wagi function`, {
+        value: name,
+        hint: 'call it with numbers: /exec/<name>?5,2',
+      });
     const env = Object.entries(wagi.env).map(([key, value]) => `${key}=${value}`);
     const payload = encodeRequest({ args: wagi.args, env, maxOutput: this.maxResponseBytes }, wagi.body);
-    const request: JobRequest = { moduleId: 0, params: [], results: [], args: [], timeoutMs: 0, guardMs: 0, payload, payloadRoom: this.maxResponseBytes + RESPONSE_OVERHEAD };
+    const request: JobRequest = {
+      moduleId: 0,
+      params: [],
+      results: [],
+      args: [],
+      timeoutMs: 0,
+      guardMs: 0,
+      payload,
+      payloadRoom: this.maxResponseBytes + RESPONSE_OVERHEAD,
+    };
     return this.run(entry, version, request, (outcome, coldStart) => {
       const response = outcome.response as WagiResponse | undefined;
       if (response === undefined) throw functionTrapped(name, 'it ended without a response');
       if (response.overflow) {
         throw functionTrapped(name, `its response is larger than the ${this.maxResponseBytes}-byte limit`);
       }
-      return { stdout: response.output, exitCode: response.exitCode, logs: response.logs, durationMs: outcome.durationMs, coldStart, version: version.version };
+      return {
+        stdout: response.output,
+        exitCode: response.exitCode,
+        logs: response.logs,
+        durationMs: outcome.durationMs,
+        coldStart,
+        version: version.version,
+      };
     });
   }
 
@@ -346,12 +382,20 @@ class NanoExecutor implements Executor {
       },
       (cause: unknown) => {
         const message = cause instanceof Error ? cause.message : String(cause);
-        return done(this.settle(entry, version, { kind: 'trap', message: `its module could not be loaded (${message})`, durationMs: 0 }, true), true);
+        return done(
+          this.settle(entry, version, { kind: 'trap', message: `its module could not be loaded (${message})`, durationMs: 0 }, true),
+          true,
+        );
       },
     );
   }
 
-  private settle(entry: FunctionEntry, version: FunctionVersion, outcome: JobOutcome, coldStart: boolean): Extract<JobOutcome, { kind: 'ok' }> {
+  private settle(
+    entry: FunctionEntry,
+    version: FunctionVersion,
+    outcome: JobOutcome,
+    coldStart: boolean,
+  ): Extract<JobOutcome, { kind: 'ok' }> {
     entry.outstanding--;
     this.outstanding--;
     this.table.release(version);

@@ -25,7 +25,9 @@ export const PLATFORM_IMPORTS: ReadonlyMap<string, WebAssembly.ImportExportKind>
 /** The imports of `module` the platform cannot supply for its ABI, rendered `env.abort (function)`. */
 export function unsupportedImports(module: WebAssembly.Module, abi: Abi = 'args'): string[] {
   const supported = (i: WebAssembly.ModuleImportDescriptor): boolean =>
-    abi === 'wagi' ? i.module === WASI_MODULE && i.kind === 'function' : i.module === PLATFORM_MODULE && PLATFORM_IMPORTS.get(i.name) === i.kind;
+    abi === 'wagi'
+      ? i.module === WASI_MODULE && i.kind === 'function'
+      : i.module === PLATFORM_MODULE && PLATFORM_IMPORTS.get(i.name) === i.kind;
   return WebAssembly.Module.imports(module)
     .filter((i) => !supported(i))
     .map((i) => `${i.module}.${i.name} (${i.kind})`);
@@ -61,7 +63,9 @@ export function importsFactory(memory: MemoryInfo | null, withLog = false): (log
     const shared: InstanceImports = { imports: { [PLATFORM_MODULE]: { now } } };
     return () => shared;
   }
-  const descriptor: WebAssembly.MemoryDescriptor | undefined = imported ? { initial: memory.initialPages, maximum: memory.maximumPages } : undefined;
+  const descriptor: WebAssembly.MemoryDescriptor | undefined = imported
+    ? { initial: memory.initialPages, maximum: memory.maximumPages }
+    : undefined;
   return (logs) => {
     const own = descriptor === undefined ? undefined : new WebAssembly.Memory(descriptor);
     let target = own;

@@ -49,7 +49,10 @@ function find(host: FunctionHost, name: string): FunctionInfo {
   // The name is checked before any lookup: it never reaches a file system or a map of anything else.
   const fn = FUNCTION_NAME.test(name) ? host.info(name) : undefined;
   if (!fn) {
-    throw new NanoError('FunctionNotFound', `no function named "${name}"`, { value: name, hint: '`nano info` lists the deployed functions; `nano dev` prints them when it starts' });
+    throw new NanoError('FunctionNotFound', `no function named "${name}"`, {
+      value: name,
+      hint: '`nano info` lists the deployed functions; `nano dev` prints them when it starts',
+    });
   }
   return fn;
 }
@@ -83,7 +86,8 @@ function wagiTarget(c: Context, name: string, route: RouteTarget | undefined): W
   const routePath = route?.route.path;
   // The prefix before PATH_INFO: route paths are plain ASCII, so the raw path starts with it too.
   const scriptName = routePath === undefined ? `/exec/${name}` : routePath.endsWith('/*') ? routePath.slice(0, -2) : routePath;
-  const rawPathInfo = routePath !== undefined && route?.pathInfo === '' ? '' : rawPath.startsWith(scriptName) ? rawPath.slice(scriptName.length) : '';
+  const rawPathInfo =
+    routePath !== undefined && route?.pathInfo === '' ? '' : rawPath.startsWith(scriptName) ? rawPath.slice(scriptName.length) : '';
   return { matchedRoute: routePath ?? `/exec/${name}/*`, rawPathInfo, scriptName };
 }
 

@@ -27,7 +27,11 @@ const CONTROL_PATHS = ['/deployments', '/deployments/*', '/artifacts/*', '/funct
 const MAX_JSON_BYTES = 1024 * 1024;
 
 async function jsonBody(request: Request): Promise<unknown> {
-  const bytes = await readBodyLimited(request, { bytes: MAX_JSON_BYTES, what: 'the request body', hint: 'a deploy manifest is far smaller; check the client' });
+  const bytes = await readBodyLimited(request, {
+    bytes: MAX_JSON_BYTES,
+    what: 'the request body',
+    hint: 'a deploy manifest is far smaller; check the client',
+  });
   const text = Buffer.from(bytes).toString('utf8');
   if (text.trim() === '') return {};
   try {

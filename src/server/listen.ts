@@ -24,11 +24,13 @@ export async function listen(app: Hono, options: { port: number; host: string })
     const onError = (error: NodeJS.ErrnoException) => {
       const hint =
         error.code === 'EADDRINUSE' ? 'another process uses that port: pass --port <n>, or --port 0 for any free port' : undefined;
-      reject(new NanoError('ListenFailed', `cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, {
-        value: options.port,
-        hint,
-        cause: error,
-      }));
+      reject(
+        new NanoError('ListenFailed', `cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`, {
+          value: options.port,
+          hint,
+          cause: error,
+        }),
+      );
     };
     server.once('error', onError);
     server.listen(options.port, options.host, () => {

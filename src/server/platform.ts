@@ -167,7 +167,10 @@ export class Platform {
   private async commitNow(id: string): Promise<DeployCommitted> {
     const pending = this.pending.get(id);
     if (!pending) {
-      throw new NanoError('NotFound', `no pending deployment ${id}`, { value: id, hint: 'it was committed already or expired; deploy again' });
+      throw new NanoError('NotFound', `no pending deployment ${id}`, {
+        value: id,
+        hint: 'it was committed already or expired; deploy again',
+      });
     }
     const { request } = pending;
 
@@ -220,7 +223,12 @@ export class Platform {
 
     return {
       id,
-      functions: changes.map((change) => ({ name: change.name, version: change.version ?? 0, change: change.change, url: this.urlOf(change.name) })),
+      functions: changes.map((change) => ({
+        name: change.name,
+        version: change.version ?? 0,
+        change: change.change,
+        url: this.urlOf(change.name),
+      })),
     };
   }
 
@@ -260,7 +268,14 @@ export class Platform {
         existing.current = version;
         existing.updatedAt = now;
       } else {
-        draft.functions[fn.name] = { name: fn.name, service: request.service, stage: request.stage, current: version, updatedAt: now, versions: [record] };
+        draft.functions[fn.name] = {
+          name: fn.name,
+          service: request.service,
+          stage: request.stage,
+          current: version,
+          updatedAt: now,
+          versions: [record],
+        };
       }
       changes.push({ name: fn.name, version, change: existing ? 'updated' : 'created' });
     }

@@ -15,7 +15,10 @@ export interface BodyLimit {
 
 export async function readBodyLimited(request: Request, limit: BodyLimit): Promise<Uint8Array> {
   const tooLarge = (size: string) =>
-    new NanoError('PayloadTooLarge', `${limit.what} is ${size} bytes, above the ${limit.bytes}-byte limit`, { value: size, hint: limit.hint });
+    new NanoError('PayloadTooLarge', `${limit.what} is ${size} bytes, above the ${limit.bytes}-byte limit`, {
+      value: size,
+      hint: limit.hint,
+    });
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > limit.bytes) throw tooLarge(String(declared));
   // GET and HEAD carry no body; @hono/node-server then never builds the full web Request.

@@ -41,10 +41,14 @@ export function isLoopback(host: string): boolean {
 
 export async function startPlatformServer(options: PlatformServerOptions): Promise<PlatformServer> {
   if (!options.token && !isLoopback(options.host)) {
-    throw new NanoError('TokenRequired', `refusing to listen on ${options.host} without a token: anyone who can reach it could deploy code`, {
-      value: options.host,
-      hint: 'pass --token (or set NANO_TOKEN), or listen on 127.0.0.1',
-    });
+    throw new NanoError(
+      'TokenRequired',
+      `refusing to listen on ${options.host} without a token: anyone who can reach it could deploy code`,
+      {
+        value: options.host,
+        hint: 'pass --token (or set NANO_TOKEN), or listen on 127.0.0.1',
+      },
+    );
   }
   const registry = await Registry.open(options.dataDir);
   const executor = createExecutor(options.executor);

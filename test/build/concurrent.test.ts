@@ -10,7 +10,11 @@ import { ANSWER_WAT, SUM_WAT } from '../helpers/wat.js';
 afterEach(removeTempProjects);
 
 it('lets builds of one project run at once (nano deploy while nano dev reloads): each succeeds, none is left half-done', async () => {
-  const dir = await tempProject({ 'nano.yml': projectYaml({ answer: 'answer.wat', sum: 'sum.wat' }), 'answer.wat': ANSWER_WAT, 'sum.wat': SUM_WAT });
+  const dir = await tempProject({
+    'nano.yml': projectYaml({ answer: 'answer.wat', sum: 'sum.wat' }),
+    'answer.wat': ANSWER_WAT,
+    'sum.wat': SUM_WAT,
+  });
   const config = await resolveConfig('nano.yml', { cwd: dir, env: {} });
   const results = await Promise.allSettled(Array.from({ length: 8 }, () => buildProject(config, { cwd: dir })));
   expect(results.map((result) => result.status)).toEqual(Array(8).fill('fulfilled'));

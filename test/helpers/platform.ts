@@ -18,10 +18,22 @@ export interface RunningServer {
   process: CliProcess;
 }
 
-export async function startServer(options: { dataDir?: string; token?: string | null; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<RunningServer> {
+export async function startServer(
+  options: { dataDir?: string; token?: string | null; env?: NodeJS.ProcessEnv; args?: string[] } = {},
+): Promise<RunningServer> {
   const dataDir = options.dataDir ?? join(await tempProject(), 'data');
   const token = options.token === undefined ? TOKEN : options.token;
-  const args = ['server', '--port', '0', '--data', dataDir, '--workers', '2', ...(token ? ['--token', token] : []), ...(options.args ?? [])];
+  const args = [
+    'server',
+    '--port',
+    '0',
+    '--data',
+    dataDir,
+    '--workers',
+    '2',
+    ...(token ? ['--token', token] : []),
+    ...(options.args ?? []),
+  ];
   const process = startCli(args, { env: { NANO_TOKEN: '', ...options.env } });
   const [, url] = await process.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
   return { url: url!, dataDir, process };
@@ -58,7 +70,11 @@ export async function plan(url: string, request: DeployRequest, token: string | 
 }
 
 export async function upload(url: string, sha256: string, bytes: Uint8Array, token: string | undefined = TOKEN): Promise<Response> {
-  return fetch(`${url}/artifacts/${sha256}`, { method: 'PUT', headers: { 'content-type': 'application/wasm', ...authHeaders(token) }, body: bytes });
+  return fetch(`${url}/artifacts/${sha256}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/wasm', ...authHeaders(token) },
+    body: bytes,
+  });
 }
 
 export async function commit(url: string, id: string, token: string | undefined = TOKEN): Promise<Response> {

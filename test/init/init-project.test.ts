@@ -45,7 +45,11 @@ describe('initProject', () => {
     const parent = await tempProject();
     const dir = join(parent, 'hello');
     const created = await initProject(dir, 'wat');
-    expect(created).toEqual({ service: 'hello', files: ['.gitignore', 'functions/add.wat', 'nano.yml'], nextSteps: ['nano build', 'nano dev'] });
+    expect(created).toEqual({
+      service: 'hello',
+      files: ['.gitignore', 'functions/add.wat', 'nano.yml'],
+      nextSteps: ['nano build', 'nano dev'],
+    });
     await expectWorkingProject(dir, 'hello');
     // The staging folder was renamed into place: nothing else is left in the parent.
     expect(await readdir(parent)).toEqual(['hello']);

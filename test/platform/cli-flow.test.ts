@@ -82,12 +82,24 @@ describe('nano deploy and the commands around it, against a real nano server', (
     expect(same.stdout).toMatch(/· +answer +unchanged v1/);
     const sameJson = await nanoJson<DeployJson>(dir, url, ['deploy']);
     expect(sameJson.uploadedBytes).toBe(0);
-    expect(changes(sameJson)).toEqual(['answer unchanged v1', 'sum unchanged v1', 'sleep unchanged v1', 'stuck unchanged v1', 'items unchanged v1']);
+    expect(changes(sameJson)).toEqual([
+      'answer unchanged v1',
+      'sum unchanged v1',
+      'sleep unchanged v1',
+      'stuck unchanged v1',
+      'items unchanged v1',
+    ]);
 
     // One function changed: only it is uploaded, and only its version moves.
     await writeFiles(dir, { 'functions/answer.wat': answerWat(43) });
     const changed = await nanoJson<DeployJson>(dir, url, ['deploy']);
-    expect(changes(changed)).toEqual(['answer updated v2', 'sum unchanged v1', 'sleep unchanged v1', 'stuck unchanged v1', 'items unchanged v1']);
+    expect(changes(changed)).toEqual([
+      'answer updated v2',
+      'sum unchanged v1',
+      'sleep unchanged v1',
+      'stuck unchanged v1',
+      'items unchanged v1',
+    ]);
     const rebuilt = JSON.parse(await readFile(join(dir, '.nano', 'build', 'manifest.json'), 'utf8')) as BuildManifest;
     const answerSize = rebuilt.functions.find((fn) => fn.name === 'answer')!.size;
     expect(changed.uploaded).toEqual([expect.objectContaining({ name: 'answer', size: answerSize })]);
@@ -140,7 +152,13 @@ describe('nano deploy and the commands around it, against a real nano server', (
     await server.process.stop('SIGINT');
     const restarted = await startServer({ dataDir: server.dataDir });
     const after = await nanoJson<{ functions: FunctionList['functions'] }>(dir, restarted.url, ['info']);
-    expect(after.functions.map((fn) => `${fn.name} v${fn.version}`).sort()).toEqual(['answer v2', 'items v1', 'sleep v1', 'stuck v1', 'sum v1']);
+    expect(after.functions.map((fn) => `${fn.name} v${fn.version}`).sort()).toEqual([
+      'answer v2',
+      'items v1',
+      'sleep v1',
+      'stuck v1',
+      'sum v1',
+    ]);
     expect((await nano(dir, restarted.url, ['invoke', 'answer'])).stdout).toBe('43\n');
     const unchangedAfterRestart = await nanoJson<DeployJson>(dir, restarted.url, ['deploy']);
     expect(unchangedAfterRestart.uploadedBytes).toBe(0);

@@ -143,13 +143,31 @@ describe('what the server refuses, leaving the registry as it was', () => {
     const cases: [string, Uint8Array, RegExp][] = [
       ['garbage', new TextEncoder().encode('this is not wasm'), /function "f" is refused: it is not a WebAssembly module/],
       ['forbidden import', await watBytes('(module (import "env" "foo" (func)) (func (export "_start")))'), /imports "env\.foo"/],
-      ['memory above limit', await watBytes('(module (memory 5) (func (export "_start")))'), /needs 5 pages of memory at start, above its limit of 1/],
+      [
+        'memory above limit',
+        await watBytes('(module (memory 5) (func (export "_start")))'),
+        /needs 5 pages of memory at start, above its limit of 1/,
+      ],
       ['no entry', await watBytes('(module (func (export "main")))'), /entry "_start" is not exported/],
     ];
     for (const [label, bytes, message] of cases) {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       expect((await upload(server.url, sha256, bytes)).status, label).toBeLessThan(300);
-      const request = { service: 'consts', stage: 'dev', prune: true, functions: [{ name: 'f', sha256, size: bytes.length, entry: '_start', limits: { memoryPages: 1, timeoutMs: 1000, cacheTtlMs: 1000, concurrency: null }, routes: [] }] };
+      const request = {
+        service: 'consts',
+        stage: 'dev',
+        prune: true,
+        functions: [
+          {
+            name: 'f',
+            sha256,
+            size: bytes.length,
+            entry: '_start',
+            limits: { memoryPages: 1, timeoutMs: 1000, cacheTtlMs: 1000, concurrency: null },
+            routes: [],
+          },
+        ],
+      };
       const planned = (await (await plan(server.url, request)).json()) as DeployPlan;
       const refused = await commit(server.url, planned.id);
       expect(refused.status, label).toBe(400);
@@ -169,7 +187,9 @@ describe('what the server refuses, leaving the registry as it was', () => {
     const planned = (await (await plan(server.url, { ...deployRequest(built), stage: 'prod' })).json()) as DeployPlan;
     const refused = await commit(server.url, planned.id);
     expect(refused.status).toBe(409);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('function "f" is deployed for stage "dev", not "prod"');
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      'function "f" is deployed for stage "dev", not "prod"',
+    );
     expect(await readFile(join(server.dataDir, 'state.json'), 'utf8')).toBe(stateBefore);
   });
 
@@ -206,7 +226,9 @@ describe('what the server refuses, leaving the registry as it was', () => {
   });
 
   it('refuses to listen beyond loopback without a token', async () => {
-    const refused = startCli(['server', '--port', '0', '--host', '0.0.0.0', '--data', join(await tempProject(), 'd')], { env: { NANO_TOKEN: '' } });
+    const refused = startCli(['server', '--port', '0', '--host', '0.0.0.0', '--data', join(await tempProject(), 'd')], {
+      env: { NANO_TOKEN: '' },
+    });
     expect(await refused.exited).toBe(1);
     expect(refused.stderr()).toContain('refusing to listen on 0.0.0.0 without a token');
   });

@@ -146,7 +146,7 @@ describe('/exec/:name', () => {
   it('answers 504 FunctionTimeout past the limit while other calls keep being answered', async () => {
     const { app } = await serve();
     const stuck = app.request('/exec/stuck');
-    const answers = await Promise.all(Array.from({ length: 5 }, async () => (await app.request("/exec/answer")).text()));
+    const answers = await Promise.all(Array.from({ length: 5 }, async () => (await app.request('/exec/answer')).text()));
     expect(answers).toEqual(['42', '42', '42', '42', '42']);
     const timedOut = await stuck;
     expect(timedOut.status).toBe(504);
@@ -176,7 +176,7 @@ describe('/exec/:name', () => {
   });
 });
 
-describe('functions\' own routes', () => {
+describe("functions' own routes", () => {
   it('serves a function at its http route, with the method it declares', async () => {
     const { app } = await serve();
     expect(await (await app.request('/sum?1,2')).text()).toBe('3');

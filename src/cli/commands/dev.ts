@@ -110,7 +110,11 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
           describe: 'Rebuild and swap functions when their files change (--no-watch: serve as built)',
         })
         .option('debounce', { type: 'number', default: DEFAULT_DEBOUNCE_MS, describe: 'Quiet time in ms after a change before rebuilding' })
-        .option('max-body-size', { type: 'number', default: DEFAULT_MAX_BODY_BYTES, describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)' })
+        .option('max-body-size', {
+          type: 'number',
+          default: DEFAULT_MAX_BODY_BYTES,
+          describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)',
+        })
         .example('$0 dev -c examples/nano.yml', 'Serve the examples on http://127.0.0.1:8000 and reload on every save')
         .example('$0 dev --port 0', 'Serve on any free port (the URL is printed)')
         .example('$0 dev --no-watch', 'Serve the current build without watching the files'),
@@ -136,7 +140,8 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
         // What functions log (platform.log, a wagi function's stderr), prefixed with the function and request id.
         onInvocation: (entry) => {
-          for (const line of entry.lines) out.line(`${out.paint('cyan', entry.name)} ${out.paint('gray', entry.requestId.slice(0, 8))} │ ${line}`);
+          for (const line of entry.lines)
+            out.line(`${out.paint('cyan', entry.name)} ${out.paint('gray', entry.requestId.slice(0, 8))} │ ${line}`);
         },
         maxBodyBytes: flags['max-body-size'],
       });

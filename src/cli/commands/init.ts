@@ -11,7 +11,12 @@ export function registerInit(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<
     (command) =>
       command
         .positional('dir', { type: 'string', default: '.', describe: 'Folder to create the project in (must be empty or absent)' })
-        .option('template', { alias: 't', type: 'string', default: 'wat', describe: `Template to start from (${listTemplates().join(', ')})` })
+        .option('template', {
+          alias: 't',
+          type: 'string',
+          default: 'wat',
+          describe: `Template to start from (${listTemplates().join(', ')})`,
+        })
         .example('$0 init hello', 'Create ./hello with a WAT function')
         .example('$0 init . --template wat', 'Scaffold into the current (empty) folder'),
     async (flags) => {

@@ -18,7 +18,11 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         .option('exec-token', { type: 'string', describe: 'Bearer token the data plane requires too (default: open)' })
         .option('modules-dir', { type: 'string', describe: 'Folder for the seed API: GET /register/<name> registers <dir>/<name>.wasm' })
         .option('max-artifact-size', { type: 'number', default: DEFAULT_MAX_ARTIFACT_BYTES, describe: 'Largest artifact upload, in bytes' })
-        .option('max-body-size', { type: 'number', default: DEFAULT_MAX_BODY_BYTES, describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)' })
+        .option('max-body-size', {
+          type: 'number',
+          default: DEFAULT_MAX_BODY_BYTES,
+          describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)',
+        })
         .option('workers', { type: 'number', default: availableParallelism(), describe: 'Worker threads running invocations' })
         .example('NANO_TOKEN=secret $0 server', 'Serve on 127.0.0.1:8000 with the registry in ./.nano-data')
         .example('$0 server --port 0 --data /tmp/nano', 'Any free port, another data folder (loopback: no token needed)')
