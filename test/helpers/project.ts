@@ -2,7 +2,7 @@
  * Temporary projects on disk: one fresh folder per test under os.tmpdir(),
  * removed by `removeTempProjects()` (call it from afterEach).
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,4 +48,11 @@ export async function snapshotTree(dir: string): Promise<Map<string, Buffer>> {
   };
   await walk('');
   return snapshot;
+}
+
+/** A fresh copy of examples/ (without any build output), to build, serve and edit freely. */
+export async function examplesCopy(): Promise<string> {
+  const dir = await tempProject();
+  await cp(join(REPO_ROOT, 'examples'), dir, { recursive: true, filter: (source) => !source.includes('.nano') });
+  return dir;
 }

@@ -4,7 +4,7 @@
  * as separate processes, with the URL from nano.yml's provider.url and the
  * token from NANO_TOKEN.
  */
-import { cp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BuildManifest } from '../../src/build/index.js';
@@ -12,19 +12,13 @@ import { formatBytes } from '../../src/cli/format.js';
 import type { FunctionList, LogEntry, RollbackDone } from '../../src/server/control-api.js';
 import { killStrayProcesses, startCli } from '../helpers/cli-process.js';
 import { startServer, TOKEN } from '../helpers/platform.js';
-import { REPO_ROOT, removeTempProjects, tempProject, writeFiles } from '../helpers/project.js';
+import { removeTempProjects, writeFiles, examplesCopy } from '../helpers/project.js';
 import { answerWat } from '../helpers/wat.js';
 
 afterEach(async () => {
   await killStrayProcesses();
   await removeTempProjects();
 });
-
-async function examplesCopy(): Promise<string> {
-  const dir = await tempProject();
-  await cp(join(REPO_ROOT, 'examples'), dir, { recursive: true, filter: (source) => !source.includes('.nano') });
-  return dir;
-}
 
 interface Run {
   code: number | null;

@@ -2,7 +2,7 @@
  * `nano server` as a real process on port 0, driven over HTTP with the deploy
  * protocol: what the server refuses, and what survives restarts and crashes.
  */
-import { cp, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAILPOINTS } from '../../src/registry/index.js';
@@ -10,7 +10,7 @@ import type { DeployPlan, FunctionList, VersionList } from '../../src/server/ind
 import { build } from '../helpers/build.js';
 import { killStrayProcesses, startCli } from '../helpers/cli-process.js';
 import { authHeaders, commit, deploy, deployRequest, plan, startServer, TOKEN, upload } from '../helpers/platform.js';
-import { REPO_ROOT, removeTempProjects, tempProject, writeFiles, yml } from '../helpers/project.js';
+import { removeTempProjects, tempProject, writeFiles, yml, examplesCopy } from '../helpers/project.js';
 
 afterEach(async () => {
   await killStrayProcesses();
@@ -31,12 +31,6 @@ async function writeConstants(dir: string, values: Record<string, number>): Prom
   };
   for (const [name, value] of Object.entries(values)) files[`${name}.wat`] = constant(value);
   await writeFiles(dir, files);
-}
-
-async function examplesCopy(): Promise<string> {
-  const dir = await tempProject();
-  await cp(join(REPO_ROOT, 'examples'), dir, { recursive: true, filter: (source) => !source.includes('.nano') });
-  return dir;
 }
 
 const text = async (url: string) => (await fetch(url)).text();

@@ -1,19 +1,12 @@
-import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killStrayProcesses, startCli } from '../helpers/cli-process.js';
-import { REPO_ROOT, removeTempProjects, tempProject } from '../helpers/project.js';
+import { removeTempProjects, examplesCopy } from '../helpers/project.js';
 
 afterEach(async () => {
   await killStrayProcesses();
   await removeTempProjects();
 });
-
-async function examplesCopy(): Promise<string> {
-  const dir = await tempProject();
-  await cp(join(REPO_ROOT, 'examples'), dir, { recursive: true, filter: (source) => !source.includes('.nano') });
-  return dir;
-}
 
 describe('nano dev (real process, port 0)', () => {
   it('builds, serves the examples, answers while stuck times out, and stops cleanly on Ctrl-C', async () => {
@@ -58,6 +51,11 @@ describe('nano invoke --local (real process)', () => {
     const sum = startCli(['invoke', 'sum', '5', '2', '--local', '-c', join(dir, 'nano.yml')]);
     expect(await sum.exited).toBe(0);
     expect(sum.stdout()).toBe('7\n');
+
+    // Negative numbers go after `--`, as the help says.
+    const negative = startCli(['invoke', 'sum', '--local', '-c', join(dir, 'nano.yml'), '--', '-5', '2']);
+    expect(await negative.exited).toBe(0);
+    expect(negative.stdout()).toBe('-3\n');
 
     const stuck = startCli(['invoke', 'stuck', '--local', '-c', join(dir, 'nano.yml')]);
     expect(await stuck.exited).toBe(1);

@@ -2,8 +2,6 @@
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import type { Argv } from 'yargs';
-import type { FunctionArtifact } from '../../build/index.js';
-import { formatDuration } from '../../config/index.js';
 import {
   DEFAULT_DEBOUNCE_MS,
   startDevSession,
@@ -16,22 +14,12 @@ import { formatProblem, NanoError, ProblemsError, type Problem } from '../../err
 import { UsageError, type CommandContext, type GlobalFlags } from '../context.js';
 import type { Output } from '../output.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../server/index.js';
-
-function limitsText(fn: FunctionArtifact): string {
-  const { memoryPages, timeoutMs, cacheTtlMs, concurrency } = fn.limits;
-  const parts = [
-    `${memoryPages} page${memoryPages === 1 ? '' : 's'}`,
-    `timeout ${formatDuration(timeoutMs)}`,
-    `ttl ${formatDuration(cacheTtlMs)}`,
-  ];
-  if (concurrency !== null) parts.push(`concurrency ${concurrency}`);
-  return parts.join(', ');
-}
+import { limitsText } from '../format.js';
 
 function printRoutes(out: Output, url: string, functions: readonly ServedFunction[]): void {
   const rows: string[][] = [];
   for (const { artifact: fn } of functions) {
-    rows.push([out.paint('bold', fn.name), `${url}/exec/${fn.name}`, out.paint('gray', limitsText(fn))]);
+    rows.push([out.paint('bold', fn.name), `${url}/exec/${fn.name}`, out.paint('gray', limitsText(fn.limits))]);
     for (const route of fn.routes) rows.push(['', `${route.method} ${url}${route.path}`, '']);
   }
   out.table(rows);
