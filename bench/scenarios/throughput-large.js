@@ -9,6 +9,7 @@
 //        "compiling" unchanged bytes again is mostly a hash and a lookup (informational).
 // Interleaved rounds (b', c', c'', b', ...); ratios per round, then medians, as in the throughput scenario.
 import process from 'node:process';
+import { measureInterleaved, perRoundRatio, serverRows } from '../lib/interleaved.js';
 import { median } from '../lib/stats.js';
 import { startServer } from '../lib/servers.js';
 import { ROOT } from '../lib/targets.js';
@@ -50,7 +51,6 @@ function specs(project) {
 }
 
 export async function run(ctx) {
-  const { rounds, warmup } = ctx.settings;
   const project = await makeBigProject();
   const servers = {};
   try {
@@ -68,24 +68,8 @@ export async function run(ctx) {
     );
     const url = (k) => servers[k].url('/exec/big');
 
-    for (const k of ORDER) {
-      ctx.log(`warmup ${servers[k].label} ${warmup} s`);
-      await ctx.load({ url: url(k), durationS: warmup });
-    }
-
-    const results = Object.fromEntries(ORDER.map((k) => [k, []]));
-    for (let r = 1; r <= rounds; r++) {
-      for (const k of ORDER) {
-        await ctx.prime(url(k)); // nano's big went cold (cacheTtl 1 s) while the others ran
-        const cpu0 = servers[k].cpuMs();
-        const res = await ctx.load({ url: url(k) });
-        res.cpuMsPerK = ((servers[k].cpuMs() - cpu0) / res.ok2xx) * 1000;
-        results[k].push(res);
-        ctx.log(
-          `round ${r}/${rounds} ${servers[k].label}: ${Math.round(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms${res.non2xx || res.errors ? `, ${res.non2xx} non-2xx, ${res.errors} errors` : ''}`,
-        );
-      }
-    }
+    // prime: nano's big went cold (cacheTtl 1 s) while the others ran.
+    const results = await measureInterleaved(ctx, { order: ORDER, servers, url, prime: true, cpu: true });
 
     const rows = [
       {
@@ -96,26 +80,9 @@ export async function run(ctx) {
         note: `${size}; the same bytes again: ${compile.same.toFixed(3)} ms (V8's native module cache); V8 compiles function bodies lazily, so this is mostly decoding + validation`,
       },
     ];
-    for (const k of ORDER) {
-      const rs = results[k];
-      const bad = rs.reduce((s, x) => s + x.non2xx + x.errors + x.timeouts, 0);
-      const label = servers[k].label;
-      rows.push({
-        scenario: name,
-        metric: `${label} req/s`,
-        value: median(rs.map((x) => x.rps)),
-        unit: 'req/s',
-        rounds: rs.map((x) => x.rps),
-        note: bad ? `${bad} non-2xx/errors/timeouts` : '',
-      });
-      rows.push({ scenario: name, metric: `${label} p50`, value: median(rs.map((x) => x.p50)), unit: 'ms', rounds: rs.map((x) => x.p50) });
-      rows.push({ scenario: name, metric: `${label} p99`, value: median(rs.map((x) => x.p99)), unit: 'ms', rounds: rs.map((x) => x.p99) });
-      const cpu = rs.map((x) => x.cpuMsPerK);
-      if (cpu.every(Number.isFinite))
-        rows.push({ scenario: name, metric: `${label} server CPU per 1k req`, value: median(cpu), unit: 'ms', rounds: cpu });
-    }
+    rows.push(...serverRows(name, ORDER, servers, results));
     const ratio = (x, y, extra) => {
-      const per = results[x].map((res, i) => res.rps / results[y][i].rps);
+      const per = perRoundRatio(results, x, y);
       return { scenario: name, metric: `req/s ${SHORT[x]}/${SHORT[y]}`, value: median(per), unit: '×', rounds: per, ...extra };
     };
     rows.push(

@@ -2,6 +2,7 @@
 // `nano init --template wagi` template: CGI over WASI, the body through stdin and stdout), in interleaved
 // rounds (a, w, a, w, ...). The ratio w/a is the median of per-round ratios: what running the request as a
 // fresh sandboxed WASI instance in a worker costs against answering it in the HTTP process itself.
+import { measureInterleaved, perRoundRatio, serverRows } from '../lib/interleaved.js';
 import { median } from '../lib/stats.js';
 
 export const name = 'wagi-echo';
@@ -14,7 +15,6 @@ const BODY = Array.from({ length: 1024 }, (_, i) => String.fromCharCode(33 + ((i
 const HEADERS = { 'content-type': 'application/octet-stream' };
 
 export async function run(ctx) {
-  const { rounds, warmup } = ctx.settings;
   const servers = Object.fromEntries(await Promise.all(ORDER.map(async (k) => [k, await ctx.server(k)])));
   const url = (k) => servers[k].url(PATH[k]);
 
@@ -22,38 +22,10 @@ export async function run(ctx) {
     const res = await ctx.request(url(k), { method: 'POST', body: BODY, headers: HEADERS });
     if (res.status !== 200 || res.body !== BODY)
       throw new Error(`${servers[k].label} did not echo the body: ${res.status} ${res.body.slice(0, 100)}`);
-    ctx.log(`warmup ${servers[k].label} ${warmup} s`);
-    await ctx.load({ url: url(k), method: 'POST', body: BODY, headers: HEADERS, durationS: warmup });
   }
-
-  const results = Object.fromEntries(ORDER.map((k) => [k, []]));
-  for (let r = 1; r <= rounds; r++) {
-    for (const k of ORDER) {
-      const res = await ctx.load({ url: url(k), method: 'POST', body: BODY, headers: HEADERS });
-      results[k].push(res);
-      ctx.log(
-        `round ${r}/${rounds} ${servers[k].label}: ${Math.round(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms${res.non2xx || res.errors ? `, ${res.non2xx} non-2xx, ${res.errors} errors` : ''}`,
-      );
-    }
-  }
-
-  const rows = [];
-  for (const k of ORDER) {
-    const rs = results[k];
-    const bad = rs.reduce((s, x) => s + x.non2xx + x.errors + x.timeouts, 0);
-    const label = servers[k].label;
-    rows.push({
-      scenario: name,
-      metric: `${label} req/s`,
-      value: median(rs.map((x) => x.rps)),
-      unit: 'req/s',
-      rounds: rs.map((x) => x.rps),
-      note: bad ? `${bad} non-2xx/errors/timeouts` : '',
-    });
-    rows.push({ scenario: name, metric: `${label} p50`, value: median(rs.map((x) => x.p50)), unit: 'ms', rounds: rs.map((x) => x.p50) });
-    rows.push({ scenario: name, metric: `${label} p99`, value: median(rs.map((x) => x.p99)), unit: 'ms', rounds: rs.map((x) => x.p99) });
-  }
-  const per = results['nano-wagi'].map((res, i) => res.rps / results.bare[i].rps);
+  const results = await measureInterleaved(ctx, { order: ORDER, servers, url, load: { method: 'POST', body: BODY, headers: HEADERS } });
+  const rows = serverRows(name, ORDER, servers, results);
+  const per = perRoundRatio(results, 'nano-wagi', 'bare');
   rows.push({ scenario: name, metric: 'req/s w/a (wagi echo / bare Hono echo)', value: median(per), unit: '×', rounds: per });
   return rows;
 }
