@@ -13,6 +13,7 @@ import { coerceArgs, renderResults, type RawArg } from './args.js';
 import { Dispatcher, type JobOutcome, type JobRequest } from './dispatcher.js';
 import { FunctionTable, type FunctionEntry, type FunctionVersion } from './function-table.js';
 import { encodeRequest, RESPONSE_OVERHEAD, type WagiResponse } from './payload.js';
+import { describeAllowedImports } from '../build/platform-abi.js';
 import { unsupportedImports } from './platform-imports.js';
 import { MAX_VALUES } from './protocol.js';
 import { NanoError } from '../errors.js';
@@ -204,11 +205,7 @@ class NanoExecutor implements Executor {
     const abi = fn.abi ?? 'args';
     const unsupported = unsupportedImports(module, abi);
     if (unsupported.length > 0) {
-      const allowed =
-        abi === 'wagi'
-          ? 'a wagi module imports only wasi_snapshot_preview1 functions'
-          : 'only platform.now, platform.log and platform.memory exist';
-      throw deployRefused(name, `it imports ${unsupported.join(', ')}; ${allowed}`);
+      throw deployRefused(name, `it imports ${unsupported.join(', ')}; allowed imports: ${describeAllowedImports(abi)}`);
     }
     if (abi === 'wagi' && !WebAssembly.Module.exports(module).some((e) => e.name === 'memory' && e.kind === 'memory')) {
       throw deployRefused(name, 'a wagi module must export its memory as "memory"');

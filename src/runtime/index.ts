@@ -24,4 +24,3 @@ export {
 export { coerceArgs, parseJsonArgs, parseQueryArgs, renderResults, type RawArg, type WasmValue } from './args.js';
 export { OverloadedError } from './runtime-errors.js';
 export type { FunctionStats } from './stats.js';
-export { PLATFORM_IMPORTS, PLATFORM_MODULE } from './platform-imports.js';

@@ -1,33 +1,24 @@
 /**
- * The host functions a nanoprocess may import. `args` modules import from the
- * `platform` namespace; `wagi` modules from `wasi_snapshot_preview1` only (see
- * wasi-host.ts). The main thread checks a module's imports against these lists
- * at deploy; the worker builds the import object per invocation.
+ * The host functions a nanoprocess may import, as the worker supplies them.
+ * Which imports exist is one table, src/build/platform-abi.ts: the builder
+ * checks their types against it, the main thread checks a module's imports
+ * against it again at deploy, and the worker builds the import object per
+ * invocation here. `args` modules import from `platform`; `wagi` modules from
+ * `wasi_snapshot_preview1` only (see wasi-host.ts).
  *
- * To add a host function, add it to PLATFORM_IMPORTS and to `importsFactory`
- * (and to src/build/platform-abi.ts, which checks its type at build); a
- * function that needs the instance's memory receives the instance through the
- * `bind` hook.
+ * To add a host function, add it to platform-abi.ts and to `importsFactory`;
+ * a function that needs the instance's memory receives the instance through
+ * the `bind` hook.
  */
 import type { Abi, MemoryInfo } from '../build/manifest.js';
+import { importsFor, PLATFORM_MODULE } from '../build/platform-abi.js';
 import type { LogLines } from './payload.js';
-
-export const PLATFORM_MODULE = 'platform';
-export const WASI_MODULE = 'wasi_snapshot_preview1';
-
-/** Import name → the kind of extern the platform supplies for it. */
-export const PLATFORM_IMPORTS: ReadonlyMap<string, WebAssembly.ImportExportKind> = new Map([
-  ['now', 'function'],
-  ['memory', 'memory'],
-  ['log', 'function'],
-]);
 
 /** The imports of `module` the platform cannot supply for its ABI, rendered `env.abort (function)`. */
 export function unsupportedImports(module: WebAssembly.Module, abi: Abi = 'args'): string[] {
+  const allowed = importsFor(abi);
   const supported = (i: WebAssembly.ModuleImportDescriptor): boolean =>
-    abi === 'wagi'
-      ? i.module === WASI_MODULE && i.kind === 'function'
-      : i.module === PLATFORM_MODULE && PLATFORM_IMPORTS.get(i.name) === i.kind;
+    i.module === allowed.module && allowed.table[i.name]?.kind === i.kind;
   return WebAssembly.Module.imports(module)
     .filter((i) => !supported(i))
     .map((i) => `${i.module}.${i.name} (${i.kind})`);
