@@ -20,3 +20,6 @@ export interface Route {
 
 /** How a function is called: numbers in and out (`args`), or CGI over WASI preview 1 (`wagi`). */
 export type Abi = 'args' | 'wagi';
+
+/** A function's name, as schema/nano.schema.json defines it; the HTTP layer checks it before any lookup. */
+export const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,62}$/;

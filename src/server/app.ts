@@ -18,6 +18,7 @@ import { errorResponse, internalErrorResponse, statusOf } from './http-errors.js
 import type { RouteTable, RouteTarget } from './route-table.js';
 import { DEFAULT_MAX_BODY_BYTES, parseCgiResponse, readBody, wagiRequest, type WagiTarget } from './wagi.js';
 import { readBodyLimited } from './read-body.js';
+import { FUNCTION_NAME } from '../config/types.js';
 
 export interface AppOptions {
   host: FunctionHost;
@@ -36,7 +37,6 @@ export interface AppOptions {
   extend?: (app: Hono) => void;
 }
 
-const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const DEFAULT_MAX_ARGS_BYTES = 64 * 1024;
 
 /** The query as sent (parseQueryArgs decodes it, once). */
@@ -139,16 +139,18 @@ async function invoke(c: Context, options: AppOptions, name: string, route?: Rou
   }
 }
 
+function noRoute(c: Context): NanoError {
+  return new NanoError('NotFound', `no route for ${c.req.method} ${c.req.path}`, {
+    value: c.req.path,
+    hint: 'functions are served at /exec/<name>; `nano info` (or the start of `nano dev`) lists their routes',
+  });
+}
+
 /** A request for /exec/<name> with a method other than GET and POST, or a path below it: wagi functions only. */
 function execWagi(c: Context, options: AppOptions): Promise<Response> {
   const name = c.req.param('name') ?? '';
   const fn = FUNCTION_NAME.test(name) ? options.host.info(name) : undefined;
-  if (fn?.abi !== 'wagi') {
-    throw new NanoError('NotFound', `no route for ${c.req.method} ${c.req.path}`, {
-      value: c.req.path,
-      hint: 'functions are served at /exec/<name>; `nano info` lists their routes',
-    });
-  }
+  if (fn?.abi !== 'wagi') throw noRoute(c);
   return invoke(c, options, name);
 }
 
@@ -192,12 +194,7 @@ export function createApp(options: AppOptions): Hono {
     // The token first: without it, a caller learns nothing about which routes exist.
     if (options.execToken !== undefined) assertBearer(c, options.execToken);
     const target = options.routes.match(c.req.method, c.req.path);
-    if (!target) {
-      throw new NanoError('NotFound', `no route for ${c.req.method} ${c.req.path}`, {
-        value: c.req.path,
-        hint: 'functions are served at /exec/<name>; `nano info` (or the start of `nano dev`) lists their routes',
-      });
-    }
+    if (!target) throw noRoute(c);
     return invoke(c, options, target.name, target);
   });
 

@@ -6,8 +6,9 @@
 import { Ajv } from 'ajv';
 import { NanoError } from '../errors.js';
 import type { DeployRequest } from './control-api.js';
+import { FUNCTION_NAME } from '../config/types.js';
 
-const NAME = '^[a-z][a-z0-9-]{0,62}$';
+const NAME = FUNCTION_NAME.source;
 
 const limits = {
   type: 'object',

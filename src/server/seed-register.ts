@@ -14,8 +14,8 @@ import { BUILTIN_DEFAULTS } from '../config/index.js';
 import { NanoError } from '../errors.js';
 import { requireBearer } from './auth.js';
 import type { Platform } from './platform.js';
+import { FUNCTION_NAME } from '../config/types.js';
 
-const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export const SEED_SERVICE = 'registered';
 
 export function addSeedRegister(app: Hono, platform: Platform, modulesDir: string, token: string | undefined): void {
