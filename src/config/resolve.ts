@@ -12,7 +12,7 @@ import { NanoError, ProblemsError, type Problem } from '../errors.js';
 import { parseDuration } from './durations.js';
 import { substitute } from './substitute.js';
 import { validateAgainstSchema } from './validate.js';
-import type { Abi, HttpMethod, Limits, Route } from './types.js';
+import { overlappingMethods, type Abi, type HttpMethod, type Limits, type Route } from './types.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
 
 /** Built-in defaults, used where neither the function nor `defaults:` sets a limit. */
@@ -219,7 +219,7 @@ function checkRoutes(raw: RawConfig, source: YamlSource): Problem[] {
       }
       const method = route.method ?? 'GET';
       // ANY overlaps every method, so it is compared against all of them.
-      for (const other of method === 'ANY' ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY'] : [method, 'ANY']) {
+      for (const other of overlappingMethods(method)) {
         const owner = taken.get(`${other} ${path}`);
         if (owner) {
           problems.push(source.problem(where, `duplicate route ${method} ${path}: already used by function "${owner}"`));

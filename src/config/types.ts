@@ -11,7 +11,13 @@ export interface Limits {
   concurrency: number | null;
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** The methods whose routes a route of `method` collides with on the same path: ANY overlaps every one. */
+export function overlappingMethods(method: HttpMethod): readonly HttpMethod[] {
+  return method === 'ANY' ? HTTP_METHODS : [method, 'ANY'];
+}
 
 export interface Route {
   method: HttpMethod;

@@ -6,7 +6,7 @@
 import { Ajv } from 'ajv';
 import { NanoError } from '../errors.js';
 import type { DeployRequest } from './control-api.js';
-import { FUNCTION_NAME } from '../config/types.js';
+import { FUNCTION_NAME, HTTP_METHODS } from '../config/types.js';
 
 const NAME = FUNCTION_NAME.source;
 
@@ -27,7 +27,7 @@ const route = {
   additionalProperties: false,
   required: ['method', 'path'],
   properties: {
-    method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY'] },
+    method: { enum: [...HTTP_METHODS] },
     path: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)+$|^/$|^(/[A-Za-z0-9._~-]+)*/\\*$' },
   },
 };

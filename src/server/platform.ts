@@ -26,6 +26,7 @@ import type {
 } from './control-api.js';
 import { InvocationLog } from './invocation-log.js';
 import type { RouteTable } from './route-table.js';
+import { overlappingMethods } from '../config/index.js';
 
 /** Pending deployments are forgotten after this long without a commit. */
 const PENDING_TTL_MS = 15 * 60_000;
@@ -391,7 +392,7 @@ function assertRoutesUnique(state: RegistryState): void {
   const owners = new Map<string, string>();
   for (const fn of Object.values(state.functions)) {
     for (const route of currentVersion(fn).routes) {
-      const methods = route.method === 'ANY' ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY'] : [route.method, 'ANY'];
+      const methods = overlappingMethods(route.method);
       for (const method of methods) {
         const owner = owners.get(`${method} ${route.path}`);
         if (owner && owner !== fn.name) {
