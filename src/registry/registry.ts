@@ -2,7 +2,8 @@
  * The platform's embedded registry, in a data folder that needs no other
  * service:
  *   artifacts/<sha256>.wasm   content-addressed module bytes, written once
- *   state.json                every function, its versions and which is current
+ *   state.json                every function, its versions and which is current, and the
+ *                             last version number of every name ever deployed
  *
  * Strategy: the whole metadata is one small JSON document. A change is computed
  * on a copy and made durable by one atomic file replacement (see
@@ -11,6 +12,10 @@
  * the previous or the next state, never a mix. Artifacts are written before the
  * state that refers to them, so a state on disk never points at a missing file.
  * Commits are serialized: two deploys racing apply one after the other.
+ *
+ * Version numbers are never reused for a name: every commit records, in the
+ * same atomic write, the highest number each name has had (`lastVersions`), so
+ * removing a function and deploying it again continues its numbering.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,7 +30,36 @@ const MAX_DEPLOYMENTS = 50;
 const STATE_FILE = 'state.json';
 
 function emptyState(): RegistryState {
-  return { format: 1, functions: {}, deployments: [] };
+  return { format: 1, functions: {}, lastVersions: {}, deployments: [] };
+}
+
+function lastVersionOf(state: RegistryState, name: string): number {
+  return Object.hasOwn(state.lastVersions, name) ? (state.lastVersions[name] ?? 0) : 0;
+}
+
+/** The number the next version of `name` gets: one above any it has ever had, even if it was removed since. */
+export function nextVersion(state: RegistryState, name: string): number {
+  const fn = Object.hasOwn(state.functions, name) ? state.functions[name] : undefined;
+  return Math.max(lastVersionOf(state, name), ...(fn?.versions.map((v) => v.version) ?? [])) + 1;
+}
+
+/** Raises `state.lastVersions` to cover every version the state holds, and every number `before` had given. */
+function recordLastVersions(state: RegistryState, before?: RegistryState): void {
+  for (const [name, last] of Object.entries(before?.lastVersions ?? {})) {
+    state.lastVersions[name] = Math.max(lastVersionOf(state, name), last);
+  }
+  for (const fn of Object.values(state.functions)) {
+    state.lastVersions[fn.name] = Math.max(lastVersionOf(state, fn.name), ...fn.versions.map((v) => v.version));
+  }
+}
+
+function isVersionMap(value: unknown): value is Record<string, number> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)
+  );
 }
 
 export class Registry {
@@ -65,6 +99,18 @@ export class Registry {
         value: state.format,
       });
     }
+    // A state.json written before `lastVersions` existed has none: derive it from the versions it
+    // holds (numbers of functions removed back then are lost). Nothing is written here; the next
+    // commit writes it, durably, like any other change.
+    const stored = (state as Partial<RegistryState>).lastVersions;
+    if (stored !== undefined && !isVersionMap(stored)) {
+      throw new NanoError('RequestInvalid', `the registry in ${dataDir} is unreadable: "lastVersions" is not a map of version numbers`, {
+        value: dataDir,
+        hint: 'restore state.json from a backup, or start with an empty --data folder',
+      });
+    }
+    state.lastVersions = { ...stored };
+    recordLastVersions(state);
     return new Registry(dataDir, state);
   }
 
@@ -84,6 +130,8 @@ export class Registry {
     const run = this.queue.then(async () => {
       const draft = structuredClone(this.state);
       const result = change(draft);
+      // Before the old versions are dropped: the highest number of each name, removed ones included.
+      recordLastVersions(draft, this.state);
       for (const fn of Object.values(draft.functions)) {
         // Keep the newest versions, and the current one whatever its age.
         if (fn.versions.length > MAX_VERSIONS) {

@@ -39,6 +39,13 @@ export interface DeploymentRecord {
 export interface RegistryState {
   format: 1;
   functions: Record<string, FunctionRecord>;
+  /**
+   * The highest version number each function name has been given, removed names included, so that a
+   * name deployed again after a removal continues from it and no number is ever used twice for a name.
+   * A state.json written before this field has none: it is then derived from the functions' versions
+   * when the registry opens, and written with the next commit.
+   */
+  lastVersions: Record<string, number>;
   /** The most recent deployments, newest last. */
   deployments: DeploymentRecord[];
 }

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkModule, type FunctionArtifact, type ModuleInfo } from '../build/index.js';
 import { NanoError } from '../errors.js';
-import type { FunctionRecord, Registry, RegistryState, VersionRecord } from '../registry/index.js';
+import { nextVersion, type FunctionRecord, type Registry, type RegistryState, type VersionRecord } from '../registry/index.js';
 import type { Executor } from '../runtime/index.js';
 import type {
   DeployCommitted,
@@ -262,7 +262,8 @@ export class Platform {
         changes.push({ name: fn.name, version: existing.current, change: 'unchanged' });
         continue;
       }
-      const version = Math.max(0, ...(existing?.versions.map((v) => v.version) ?? [])) + 1;
+      // Never a number this name had before, even if it was removed since (v4 removed → v5).
+      const version = nextVersion(draft, fn.name);
       const record: VersionRecord = { ...item.record, version, createdAt: now, deployment: id };
       if (existing) {
         existing.versions.push(record);

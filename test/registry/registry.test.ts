@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_VERSIONS, Registry, type VersionRecord } from '../../src/registry/index.js';
+import { MAX_VERSIONS, nextVersion, Registry, type FunctionRecord, type VersionRecord } from '../../src/registry/index.js';
 import { removeTempProjects, tempProject } from '../helpers/project.js';
 
 afterEach(removeTempProjects);
@@ -93,6 +93,91 @@ describe('Registry', () => {
       ),
     );
     expect((await Registry.open(dir)).functions()).toHaveLength(10);
+  });
+});
+
+function fnWith(name: string, versions: number[], current = versions[versions.length - 1]!): FunctionRecord {
+  return { name, service: 'demo', stage: 'dev', current, updatedAt: 'now', versions: versions.map(version) };
+}
+
+describe('version numbers are never reused for a name', () => {
+  it('remembers the last number of a removed function, across commits and a reopen', async () => {
+    const dir = await tempProject();
+    const registry = await Registry.open(dir);
+    await registry.commit((draft) => {
+      draft.functions.f = fnWith('f', [1, 2, 3, 4]);
+      draft.functions.g = fnWith('g', [1]);
+    });
+    await registry.commit((draft) => {
+      delete draft.functions.f;
+    });
+    expect(registry.functions().map((fn) => fn.name)).toEqual(['g']);
+    expect(registry.get('f')).toBeUndefined();
+    expect(await registry.commit((draft) => nextVersion(draft, 'f'))).toBe(5);
+
+    const reopened = await Registry.open(dir);
+    expect(reopened.functions().map((fn) => fn.name)).toEqual(['g']);
+    expect(await reopened.commit((draft) => [nextVersion(draft, 'f'), nextVersion(draft, 'g'), nextVersion(draft, 'new')])).toEqual([
+      5, 2, 1,
+    ]);
+    // A change cannot lower a number the registry has given.
+    await reopened.commit((draft) => {
+      draft.lastVersions = {};
+    });
+    expect(await reopened.commit((draft) => nextVersion(draft, 'f'))).toBe(5);
+    expect(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'))).toMatchObject({ lastVersions: { f: 4, g: 1 } });
+  });
+
+  it('keeps the last number when the versions that carried it are dropped', async () => {
+    const dir = await tempProject();
+    const registry = await Registry.open(dir);
+    // Rolled back to v2, with more than MAX_VERSIONS above it: only the newest are kept, and the number goes on.
+    const count = MAX_VERSIONS + 10;
+    await registry.commit((draft) => {
+      draft.functions.f = fnWith(
+        'f',
+        Array.from({ length: count }, (_, i) => i + 1),
+        2,
+      );
+    });
+    await registry.commit((draft) => {
+      delete draft.functions.f;
+    });
+    expect(await (await Registry.open(dir)).commit((draft) => nextVersion(draft, 'f'))).toBe(count + 1);
+  });
+
+  it('loads a state.json written before lastVersions existed, and writes the field with the next commit', async () => {
+    const dir = await tempProject();
+    const old = {
+      format: 1,
+      functions: { f: fnWith('f', [2, 3], 2), g: fnWith('g', [1]) },
+      deployments: [{ id: 'd3', at: new Date(0).toISOString(), service: 'demo', changes: [{ name: 'f', version: 3, change: 'updated' }] }],
+    };
+    await writeFile(join(dir, 'state.json'), JSON.stringify(old));
+    const registry = await Registry.open(dir);
+    expect(registry.functions().map((fn) => [fn.name, fn.current, fn.versions.map((v) => v.version)])).toEqual([
+      ['f', 2, [2, 3]],
+      ['g', 1, [1]],
+    ]);
+    // Opening writes nothing.
+    expect(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'))).toEqual(old);
+
+    // Removing f right after the upgrade still remembers its numbers.
+    await registry.commit((draft) => {
+      delete draft.functions.f;
+    });
+    const onDisk = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { lastVersions: unknown; deployments: unknown };
+    expect(onDisk.lastVersions).toEqual({ f: 3, g: 1 });
+    expect(onDisk.deployments).toEqual(old.deployments);
+    const reopened = await Registry.open(dir);
+    expect(reopened.functions().map((fn) => fn.name)).toEqual(['g']);
+    expect(await reopened.commit((draft) => nextVersion(draft, 'f'))).toBe(4);
+  });
+
+  it('refuses to open a state.json whose lastVersions is not a map of version numbers', async () => {
+    const dir = await tempProject();
+    await writeFile(join(dir, 'state.json'), JSON.stringify({ format: 1, functions: {}, lastVersions: { f: 'v3' }, deployments: [] }));
+    await expect(Registry.open(dir)).rejects.toThrow(/"lastVersions" is not a map of version numbers/);
   });
 });
 
