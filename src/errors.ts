@@ -72,6 +72,8 @@ export interface Problem {
   message: string;
   /** Extra lines shown under the message (a source excerpt with a caret). */
   detail?: string;
+  /** The function the problem belongs to, where the file does not say (a failed `build:` command is located in nano.yml). */
+  function?: string;
 }
 
 export function formatProblem(problem: Problem): string {

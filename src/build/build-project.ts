@@ -14,6 +14,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
 import type { ResolvedConfig, ResolvedFunction } from '../config/index.js';
 import { NanoError, ProblemsError, type Problem } from '../errors.js';
+import { runBuildCommand } from './build-command.js';
 import { withBuildLock } from './build-lock.js';
 import { compileWat } from './compile-wat.js';
 import { checkModule } from './inspect.js';
@@ -30,10 +31,18 @@ export interface BuildReport {
   durationMs: number;
 }
 
+/** A `build:` command that ran, for the functions sharing it. */
+export interface CommandReport {
+  command: string;
+  functions: string[];
+  durationMs: number;
+}
+
 export interface BuildResult {
   buildDir: string;
   manifest: BuildManifest;
   reports: BuildReport[];
+  commands: CommandReport[];
 }
 
 export interface BuildOptions {
@@ -41,7 +50,13 @@ export interface BuildOptions {
   only?: readonly string[];
   /** Base for file names in messages. */
   cwd?: string;
+  /**
+   * Functions whose `build:` command runs first: every selected one by default. `nano dev` names only those
+   * whose `watch:` files changed, since a compiler is slow and an unchanged input needs no second run.
+   */
+  runCommandsOf?: readonly string[];
   onProgress?: (event: { name: string; index: number; total: number }) => void;
+  onCommand?: (event: { command: string; functions: readonly string[] }) => void;
 }
 
 export function buildDirOf(config: ResolvedConfig): string {
@@ -104,12 +119,9 @@ async function buildFunction(
   try {
     sourceBytes = new Uint8Array(await readFile(fn.source));
   } catch (error) {
-    return [
-      {
-        file: shownSource,
-        message: `cannot read the source of function "${fn.name}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      },
-    ];
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const writtenBy = fn.build === undefined ? '' : ` (its build command \`${fn.build}\` should write it; check the path it writes to)`;
+    return [{ file: shownSource, message: `cannot read the source of function "${fn.name}": ${code}${writtenBy}`, function: fn.name }];
   }
   const inputHash = inputHashOf(fn, sourceBytes);
   const base = {
@@ -166,9 +178,15 @@ export async function buildProject(config: ResolvedConfig, options: BuildOptions
   const previous = await previousBuild(buildDir);
   const selected = options.only?.length ? config.functions.filter((fn) => options.only?.includes(fn.name)) : config.functions;
 
+  const runFor = new Set(options.runCommandsOf ?? selected.map((fn) => fn.name));
+  const withCommands = selected.filter((fn) => fn.build !== undefined && runFor.has(fn.name));
+  const commanded = await runCommands(config, withCommands, display, options.onCommand);
+
   const built: Built[] = [];
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...commanded.problems];
   for (const [index, fn] of selected.entries()) {
+    // Its stale output must not pass for a build of what the command failed on.
+    if (commanded.failed.has(fn.name)) continue;
     options.onProgress?.({ name: fn.name, index, total: selected.length });
     const outcome = await buildFunction(fn, buildDir, previous.get(fn.name), display);
     if (Array.isArray(outcome)) problems.push(...outcome);
@@ -202,7 +220,46 @@ export async function buildProject(config: ResolvedConfig, options: BuildOptions
     buildDir,
     manifest,
     reports: built.map((item) => ({ name: item.entry.name, status: item.status, durationMs: item.durationMs })),
+    commands: commanded.reports,
   };
+}
+
+interface CommandsOutcome {
+  reports: CommandReport[];
+  problems: Problem[];
+  /** Functions whose command failed. */
+  failed: Set<string>;
+}
+
+/** Runs each distinct `build:` command once, in nano.yml order, one at a time (compilers are heavy). */
+async function runCommands(
+  config: ResolvedConfig,
+  functions: readonly ResolvedFunction[],
+  display: (path: string) => string,
+  onCommand: BuildOptions['onCommand'],
+): Promise<CommandsOutcome> {
+  const outcome: CommandsOutcome = { reports: [], problems: [], failed: new Set() };
+  const owners = new Map<string, string[]>();
+  for (const fn of functions) {
+    if (fn.build !== undefined) owners.set(fn.build, [...(owners.get(fn.build) ?? []), fn.name]);
+  }
+  for (const [command, names] of owners) {
+    onCommand?.({ command, functions: names });
+    const run = await runBuildCommand(command, config.dir);
+    outcome.reports.push({ command, functions: names, durationMs: run.durationMs });
+    if (run.ok) continue;
+    for (const name of names) {
+      outcome.failed.add(name);
+      outcome.problems.push({
+        file: display(config.file),
+        path: `functions.${name}.build`,
+        message: `the build command \`${command}\` ${run.outcome}${run.outputTail ? '; its output ended with:' : ' and printed nothing'}`,
+        detail: run.outputTail ? run.outputTail.replace(/^/gm, '    ') : undefined,
+        function: name,
+      });
+    }
+  }
+  return outcome;
 }
 
 async function writeBuildDir(buildDir: string, manifest: BuildManifest, items: Built[]): Promise<void> {

@@ -7,6 +7,7 @@ export {
   type BuildReport,
   type BuildStatus,
   type BuildOptions,
+  type CommandReport,
 } from './build-project.js';
 export { checkModule, type ModuleCheck, type ModuleCheckInput, type ModuleInfo } from './inspect.js';
 export { compileWat } from './compile-wat.js';

@@ -32,6 +32,8 @@ export interface ResolvedFunction {
   readonly source: string;
   /** The source as written in nano.yml (relative to the project folder). */
   readonly sourceRelative: string;
+  /** A shell command that writes the source (a compiler), run in the project folder before the source is read. */
+  readonly build: string | undefined;
   readonly entry: string;
   readonly description: string | undefined;
   readonly limits: Readonly<Limits>;
@@ -69,6 +71,7 @@ interface RawRoute {
 }
 interface RawFunction {
   source: string;
+  build?: string;
   entry?: string;
   description?: string;
   memory?: number;
@@ -171,6 +174,7 @@ function resolveFunction(name: string, fn: RawFunction, raw: RawConfig, dir: str
     name,
     source: resolve(dir, fn.source),
     sourceRelative: fn.source,
+    build: fn.build,
     entry: fn.entry ?? '_start',
     description: fn.description,
     limits: {
@@ -193,6 +197,8 @@ function normalizeRoutePath(path: string): string {
 async function checkSources(functions: ResolvedFunction[], source: YamlSource): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const fn of functions) {
+    // A built source may not exist yet: its command writes it, and the build says so if it does not.
+    if (fn.build !== undefined) continue;
     const where = ['functions', fn.name, 'source'];
     try {
       const info = await stat(fn.source);

@@ -32,20 +32,32 @@ function ownersOf(
   for (const problem of problems) {
     // Problems name the source relative to cwd, or absolute when it lies outside.
     const file = resolve(cwd, problem.file);
-    const names = config.functions.filter((fn) => candidates.includes(fn.name) && fn.source === file).map((fn) => fn.name);
+    const names =
+      problem.function !== undefined
+        ? [problem.function].filter((name) => candidates.includes(name))
+        : config.functions.filter((fn) => candidates.includes(fn.name) && fn.source === file).map((fn) => fn.name);
     if (names.length === 0) return undefined;
     for (const name of names) owners.set(name, [...(owners.get(name) ?? []), problem]);
   }
   return owners;
 }
 
-export async function buildServable(config: ResolvedConfig, cwd: string): Promise<ServableBuild> {
+/**
+ * `runCommandsOf`: the functions whose `build:` commands run (all when undefined); the retries never run
+ * them again, since their output is already on disk.
+ */
+export async function buildServable(config: ResolvedConfig, cwd: string, runCommandsOf?: readonly string[]): Promise<ServableBuild> {
   const failures = new Map<string, Problem[]>();
   let firstError: ProblemsError | undefined;
   let names = config.functions.map((fn) => fn.name);
   while (names.length > 0) {
     try {
-      const result = await buildProject(config, { cwd, only: failures.size > 0 ? names : undefined });
+      const retry = failures.size > 0;
+      const result = await buildProject(config, {
+        cwd,
+        only: retry ? names : undefined,
+        runCommandsOf: retry ? [] : runCommandsOf,
+      });
       return { result, failures, error: firstError };
     } catch (error) {
       if (!(error instanceof ProblemsError) || error.code !== 'BuildFailed') throw error;

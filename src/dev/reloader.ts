@@ -119,7 +119,9 @@ export class Reloader {
   }
 
   private async buildAndSwap(config: ResolvedConfig, request: ReloadRequest, report: ReloadReport): Promise<void> {
-    const built = await buildServable(config, this.options.cwd);
+    // Compilers run on the first build and for a new nano.yml; after that only for the functions whose inputs changed.
+    const everything = request.paths.length === 0 || request.configChanged;
+    const built = await buildServable(config, this.options.cwd, everything ? undefined : request.functions);
     const loaded = await this.options.loader.load(
       built.result?.buildDir ?? buildDirOf(config),
       built.result?.manifest ?? emptyManifest(config),

@@ -1,8 +1,8 @@
 /**
  * What `nano dev` watches for a resolved config, and what a changed path means.
  *
- * Watched: the nano.yml, every function's source, and the files matching each
- * function's `watch:` globs. Never watched: anything under the project's
+ * Watched: the nano.yml, every function's source (unless a `build:` command
+ * writes it), and the files matching each function's `watch:` globs. Never watched: anything under the project's
  * `.nano/` (the build writes there, so a build can never trigger itself), and
  * `node_modules/` and `.git/` below a glob's base. Chokidar ≥ 4 has no globs, so
  * the plan hands it plain folders (each watched file's folder, each glob's
@@ -58,7 +58,10 @@ export function watchPlan(config: ResolvedConfig): WatchPlan {
   const nanoDir = resolve(config.dir, '.nano');
   const fileOwners = new Map<string, string[]>();
   fileOwners.set(config.file, []);
-  for (const fn of config.functions) fileOwners.set(fn.source, [...(fileOwners.get(fn.source) ?? []), fn.name]);
+  for (const fn of config.functions) {
+    // A source written by a `build:` command is its output: watching it would rebuild on every build.
+    if (fn.build === undefined) fileOwners.set(fn.source, [...(fileOwners.get(fn.source) ?? []), fn.name]);
+  }
 
   const globs: GlobWatch[] = [];
   for (const fn of config.functions) {

@@ -103,5 +103,7 @@ export async function initProject(dir: string, template: string): Promise<InitRe
     if (existed && !existsSync(dir)) await mkdir(dir);
     throw error;
   }
-  return { service, files: files.sort(), nextSteps: ['nano build', 'nano dev'] };
+  // A template with a package.json builds with a compiler from npm (its `build:` command finds it in node_modules/.bin).
+  const nextSteps = files.includes('package.json') ? ['npm install', 'nano dev'] : ['nano build', 'nano dev'];
+  return { service, files: files.sort(), nextSteps };
 }

@@ -1,10 +1,11 @@
 /** The dev session in-process, with the real watcher: what a change of which file does. */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDevSession, type DevSession, type ReloadReport } from '../../src/dev/index.js';
 import { removeTempProjects, tempProject, writeFiles, yml } from '../helpers/project.js';
 import { answerWat, SUM_WAT } from '../helpers/wat.js';
-import { until } from './dev-process.js';
+import { saveAtomically, until } from './dev-process.js';
 
 let session: DevSession | undefined;
 
@@ -83,6 +84,68 @@ describe('startDevSession (in-process, real watcher)', () => {
     await until(async () => reports.some((report) => report.trigger.includes('sum.wat')), Boolean, 'the sentinel reload');
     const versions = reports.flatMap((report) => report.changes.map((fn) => `${fn.name} v${fn.version}`));
     expect(versions).toEqual(['answer v2', 'sum v2']);
+  });
+
+  it('reruns a build: command when its watch: inputs change, never because of its own output, and keeps the last good version when it fails', async () => {
+    // The command turns value.txt into a .wat; runs.log counts its runs.
+    const generator = [
+      "import { appendFileSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';",
+      "const value = readFileSync('value.txt', 'utf8').trim();",
+      "appendFileSync('runs.log', 'run\\n');",
+      "if (value === 'fail') { console.error('bad value'); process.exit(1); }",
+      "mkdirSync('out', { recursive: true });",
+      "writeFileSync('out/gen.wat', '(module (func (export \"_start\") (result i32) i32.const ' + value + '))');",
+    ].join('\n');
+    const { dir, session, reports } = await start({
+      'nano.yml': yml(
+        'service: demo',
+        'functions:',
+        '  gen:',
+        '    source: out/gen.wat',
+        '    build: node gen.mjs',
+        '    watch: value.txt',
+        '  answer: { source: answer.wat }',
+      ),
+      'gen.mjs': generator,
+      'value.txt': '1',
+      'answer.wat': answerWat(1),
+    });
+    const runs = async () => (await readFile(join(dir, 'runs.log'), 'utf8')).split('\n').filter(Boolean).length;
+    expect(await answer(session, 'gen')).toBe('1');
+
+    await saveAtomically(join(dir, 'value.txt'), '2'); // whole, so that no reload reads it half-written
+    await until(
+      () => answer(session, 'gen'),
+      (value) => value === '2',
+      'the regenerated function',
+    );
+    await saveAtomically(join(dir, 'value.txt'), 'fail');
+    await until(
+      async () => reports.some((report) => report.failures.some((failure) => failure.name === 'gen')),
+      Boolean,
+      'the failed command to be reported',
+    );
+    expect(reports.flatMap((report) => report.failures)).toContainEqual(
+      expect.objectContaining({
+        name: 'gen',
+        serving: 2,
+        problems: [expect.objectContaining({ path: 'functions.gen.build', detail: '    bad value' })],
+      }),
+    );
+    expect(await answer(session, 'gen')).toBe('2');
+
+    await writeFiles(dir, { 'answer.wat': answerWat(5) }); // a sentinel: reloads caused by out/gen.wat would come before it
+    await until(
+      () => answer(session),
+      (value) => value === '5',
+      'the sentinel reload',
+    );
+    await session.idle();
+    expect(new Set(reports.flatMap((report) => report.trigger))).toEqual(new Set(['value.txt', 'answer.wat']));
+    // Once for the first build and once per reload of value.txt (the sentinel's runs none).
+    const valueReloads = reports.filter((report) => report.trigger.includes('value.txt')).length;
+    expect(valueReloads).toBeGreaterThanOrEqual(2);
+    expect(await runs()).toBe(1 + valueReloads);
   });
 
   it('watches the folders a new nano.yml names, and stops watching a removed function’s source', async () => {

@@ -105,4 +105,13 @@ describe('watchPlan', () => {
       });
     }
   });
+
+  it('does not watch a source written by a build: command (its output), only the command’s watch: inputs', async () => {
+    const { dir, plan } = await planFor(
+      yml('service: demo', 'functions:', '  gen:', '    source: out/gen.wasm', '    build: node gen.mjs', '    watch: src/**/*.ts'),
+    );
+    expect(plan.files).toEqual([join(dir, 'nano.yml')]);
+    expect(plan.classify(join(dir, 'out/gen.wasm'))).toBeUndefined();
+    expect(plan.classify(join(dir, 'src/lib/index.ts'))).toEqual({ config: false, functions: ['gen'] });
+  });
 });

@@ -1,0 +1,124 @@
+/**
+ * A function's `build:` command: run before its source is read, once per
+ * distinct command, with node_modules/.bin on PATH; a failing command fails
+ * the build with its output and leaves .nano/build/ as it was. The commands
+ * here are small node scripts that write a .wat, so no compiler is needed.
+ */
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildProject } from '../../src/build/index.js';
+import { resolveConfig } from '../../src/config/index.js';
+import { ProblemsError } from '../../src/errors.js';
+import { removeTempProjects, snapshotTree, tempProject, yml } from '../helpers/project.js';
+
+afterEach(removeTempProjects);
+
+/** Writes out/<name>.wat returning the number in value.txt, and notes each run in runs.log. */
+const GENERATOR = `
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+const value = readFileSync('value.txt', 'utf8').trim();
+appendFileSync('runs.log', 'run\\n');
+mkdirSync('out', { recursive: true });
+for (const name of process.argv.slice(2)) {
+  writeFileSync('out/' + name + '.wat', '(module (func (export "_start") (result i32) i32.const ' + value + '))');
+}
+`;
+
+async function project(functionsYml: string[], files: Record<string, string> = {}) {
+  const dir = await tempProject({
+    'nano.yml': yml('service: demo', 'functions:', ...functionsYml),
+    'gen.mjs': GENERATOR,
+    'value.txt': '7',
+    ...files,
+  });
+  const config = await resolveConfig('nano.yml', { cwd: dir, env: {} });
+  return { dir, config, runs: async () => (await readFile(join(dir, 'runs.log'), 'utf8')).split('\n').filter(Boolean).length };
+}
+
+const buildError = async (promise: Promise<unknown>): Promise<ProblemsError> => {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ProblemsError);
+  return error as ProblemsError;
+};
+
+describe('build: commands', () => {
+  it('runs the command before reading the source, which need not exist when nano.yml is read', async () => {
+    const { dir, config, runs } = await project(['  seven:', '    source: out/seven.wat', '    build: node gen.mjs seven']);
+    const result = await buildProject(config, { cwd: dir });
+    expect(result.reports).toMatchObject([{ name: 'seven', status: 'built' }]);
+    expect(result.commands).toMatchObject([{ command: 'node gen.mjs seven', functions: ['seven'] }]);
+    expect(result.manifest.functions[0]?.source).toBe('out/seven.wat');
+    expect(await runs()).toBe(1);
+
+    // The command runs on every build; an unchanged output keeps the artifact "up to date".
+    const again = await buildProject(config, { cwd: dir });
+    expect(again.reports).toMatchObject([{ name: 'seven', status: 'up to date' }]);
+    expect(await runs()).toBe(2);
+  });
+
+  it('runs a command shared by several functions once, and only for the functions asked for', async () => {
+    const command = 'node gen.mjs a b';
+    const { dir, config, runs } = await project([
+      '  a:',
+      '    source: out/a.wat',
+      `    build: ${command}`,
+      '  b:',
+      '    source: out/b.wat',
+      `    build: ${command}`,
+    ]);
+    const result = await buildProject(config, { cwd: dir });
+    expect(result.commands).toMatchObject([{ command, functions: ['a', 'b'] }]);
+    expect(await runs()).toBe(1);
+
+    await buildProject(config, { cwd: dir, runCommandsOf: [] });
+    expect(await runs()).toBe(1);
+  });
+
+  it('finds a compiler installed in the project’s node_modules/.bin by name', async () => {
+    const { dir, config } = await project(['  seven:', '    source: out/seven.wat', '    build: fake-compiler seven'], {
+      'node_modules/.bin/fake-compiler': '#!/bin/sh\nexec node gen.mjs "$@"\n',
+    });
+    await chmod(join(dir, 'node_modules/.bin/fake-compiler'), 0o755);
+    const result = await buildProject(config, { cwd: dir });
+    expect(result.reports).toMatchObject([{ name: 'seven', status: 'built' }]);
+  });
+
+  it('fails the build on a failing command with its exit code and last lines, naming the key in nano.yml, and keeps .nano/build', async () => {
+    const { dir, config } = await project(['  seven:', '    source: out/seven.wat', '    build: node gen.mjs seven']);
+    await buildProject(config, { cwd: dir });
+    const before = await snapshotTree(join(dir, '.nano'));
+
+    await writeFile(
+      join(dir, 'gen.mjs'),
+      'console.log("compiling");\nconsole.error("error TS2304: Cannot find name x");\nprocess.exit(3);\n',
+    );
+    const error = await buildError(buildProject(config, { cwd: dir }));
+    expect(error.code).toBe('BuildFailed');
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatchObject({
+      file: 'nano.yml',
+      path: 'functions.seven.build',
+      function: 'seven',
+      message: 'the build command `node gen.mjs seven` exited with code 3; its output ended with:',
+    });
+    expect(error.problems[0]?.detail).toBe('    compiling\n    error TS2304: Cannot find name x');
+    expect(await snapshotTree(join(dir, '.nano'))).toEqual(before);
+  });
+
+  it('says so when the command succeeds but does not write the source', async () => {
+    const { dir, config } = await project(['  seven:', '    source: out/elsewhere.wat', '    build: node gen.mjs seven']);
+    const error = await buildError(buildProject(config, { cwd: dir }));
+    expect(error.problems[0]?.message).toBe(
+      'cannot read the source of function "seven": ENOENT (its build command `node gen.mjs seven` should write it; check the path it writes to)',
+    );
+  });
+
+  it('still requires an existing source from a function without a command', async () => {
+    const dir = await tempProject({ 'nano.yml': yml('service: demo', 'functions:', '  seven:', '    source: out/seven.wat') });
+    await expect(resolveConfig('nano.yml', { cwd: dir, env: {} })).rejects.toThrow(/source file "out\/seven\.wat" does not exist/);
+  });
+});
