@@ -91,8 +91,7 @@ function wagiTarget(c: Context, name: string, route: RouteTarget | undefined): W
   return { matchedRoute: routePath ?? `/exec/${name}/*`, rawPathInfo, scriptName };
 }
 
-async function invoke(c: Context, options: AppOptions, name: string, route?: RouteTarget): Promise<Response> {
-  const fn = find(options.host, name);
+async function invoke(c: Context, options: AppOptions, fn: FunctionInfo, route?: RouteTarget): Promise<Response> {
   const requestId = randomUUID();
   const started = performance.now();
   const record = (status: number, outcome: Outcome, version: number | null, durationMs: number, lines: string[]) =>
@@ -151,7 +150,7 @@ function execWagi(c: Context, options: AppOptions): Promise<Response> {
   const name = c.req.param('name') ?? '';
   const fn = FUNCTION_NAME.test(name) ? options.host.info(name) : undefined;
   if (fn?.abi !== 'wagi') throw noRoute(c);
-  return invoke(c, options, name);
+  return invoke(c, options, fn);
 }
 
 function statsText(executionMs: number, requests: number): string {
@@ -176,7 +175,7 @@ export function createApp(options: AppOptions): Hono {
   }
   options.extend?.(app);
 
-  app.on(['GET', 'POST'], '/exec/:name', (c) => invoke(c, options, c.req.param('name')));
+  app.on(['GET', 'POST'], '/exec/:name', (c) => invoke(c, options, find(options.host, c.req.param('name'))));
   app.all('/exec/:name', (c) => execWagi(c, options));
   app.all('/exec/:name/*', (c) => execWagi(c, options));
 
@@ -195,7 +194,7 @@ export function createApp(options: AppOptions): Hono {
     if (options.execToken !== undefined) assertBearer(c, options.execToken);
     const target = options.routes.match(c.req.method, c.req.path);
     if (!target) throw noRoute(c);
-    return invoke(c, options, target.name, target);
+    return invoke(c, options, find(options.host, target.name), target);
   });
 
   return app;
