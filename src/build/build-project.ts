@@ -43,6 +43,12 @@ export interface BuildResult {
   manifest: BuildManifest;
   reports: BuildReport[];
   commands: CommandReport[];
+  /**
+   * The bytes of every artifact in the manifest, by function name: exactly what was written. Consumers
+   * (dev's loader, deploy, invoke --local) use these rather than reading `.nano/build/` again, which
+   * another process's build may be swapping at that moment.
+   */
+  artifacts: ReadonlyMap<string, Uint8Array>;
 }
 
 export interface BuildOptions {
@@ -221,6 +227,7 @@ export async function buildProject(config: ResolvedConfig, options: BuildOptions
     manifest,
     reports: built.map((item) => ({ name: item.entry.name, status: item.status, durationMs: item.durationMs })),
     commands: commanded.reports,
+    artifacts: new Map(all.map((item) => [item.entry.name, item.bytes])),
   };
 }
 

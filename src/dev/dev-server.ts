@@ -4,10 +4,9 @@
  * swapped underneath them by the BuildLoader, so a new version never needs a
  * restart.
  */
-import type { BuildManifest } from '../build/index.js';
 import { createExecutor, type Executor, type ExecutorOptions } from '../runtime/index.js';
 import { createApp, listen, RouteTable, type LogEntry } from '../server/index.js';
-import { BuildLoader, type LoadedFunction, type LoadOptions } from './load-build.js';
+import { BuildLoader, type LoadableBuild, type LoadedFunction, type LoadOptions } from './load-build.js';
 
 export interface DevServerOptions {
   port: number;
@@ -27,7 +26,7 @@ export interface DevServer {
   /** What puts builds into the executor and the routes; it knows which versions serve. */
   loader: BuildLoader;
   /** Loads (or reloads) a build; new invocations get the new versions. */
-  load(buildDir: string, manifest: BuildManifest, options?: LoadOptions): Promise<LoadedFunction[]>;
+  load(build: LoadableBuild, options?: LoadOptions): Promise<LoadedFunction[]>;
   close(): Promise<void>;
 }
 
@@ -55,7 +54,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     executor,
     routes,
     loader,
-    load: (buildDir, manifest, loadOptions) => loader.load(buildDir, manifest, loadOptions),
+    load: (build, loadOptions) => loader.load(build, loadOptions),
     close: async () => {
       await server.close();
       await executor.close();

@@ -7,6 +7,13 @@
  */
 export { startDevSession, DEFAULT_DEBOUNCE_MS, type DevSession, type DevSessionOptions } from './dev-session.js';
 export { startDevServer, type DevServer, type DevServerOptions } from './dev-server.js';
-export { BuildLoader, type ChangedPart, type LoadedFunction, type LoadOptions, type ServedFunction } from './load-build.js';
+export {
+  BuildLoader,
+  type ChangedPart,
+  type LoadableBuild,
+  type LoadedFunction,
+  type LoadOptions,
+  type ServedFunction,
+} from './load-build.js';
 export type { FunctionFailure, ReloadReport } from './reloader.js';
 export type { WatchPlan } from './watch-plan.js';

@@ -12,9 +12,7 @@
  * named in `keep` (its new source failed to build), with its previous routes.
  * The route table always describes what is serving.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { BuildManifest, FunctionArtifact } from '../build/index.js';
+import type { BuildResult, FunctionArtifact } from '../build/index.js';
 import type { DeployItem, Executor } from '../runtime/index.js';
 import type { RouteTable } from '../server/index.js';
 
@@ -41,6 +39,9 @@ export interface LoadOptions {
   /** Functions absent from the manifest that must go on serving their current version. */
   keep?: Iterable<string>;
 }
+
+/** What the loader needs of a build: its manifest and the bytes of its artifacts. */
+export type LoadableBuild = Pick<BuildResult, 'manifest' | 'artifacts'>;
 
 export interface ServedFunction {
   version: number;
@@ -76,7 +77,8 @@ export class BuildLoader {
     return this.loaded.get(name)?.version ?? null;
   }
 
-  async load(buildDir: string, manifest: BuildManifest, options: LoadOptions = {}): Promise<LoadedFunction[]> {
+  async load(build: LoadableBuild, options: LoadOptions = {}): Promise<LoadedFunction[]> {
+    const { manifest } = build;
     const keep = new Set(options.keep ?? []);
     const inBuild = new Set(manifest.functions.map((fn) => fn.name));
     const removed = [...this.loaded.keys()].filter((name) => !inBuild.has(name) && !keep.has(name));
@@ -91,12 +93,13 @@ export class BuildLoader {
         continue;
       }
       const version = (previous?.version ?? 0) + 1;
-      try {
-        items.push({ fn, bytes: new Uint8Array(await readFile(join(buildDir, fn.artifact))), version });
-      } catch (error) {
+      const bytes = build.artifacts.get(fn.name);
+      if (bytes === undefined) {
+        const error = new Error(`the build has no artifact for "${fn.name}"`);
         results.set(fn.name, { name: fn.name, version: previous?.version ?? null, change: 'refused', error });
         continue;
       }
+      items.push({ fn, bytes, version });
       results.set(
         fn.name,
         previous === undefined ? { name: fn.name, version, change: 'added' } : { name: fn.name, version, change: 'updated', changed },

@@ -12,7 +12,7 @@
  * a bug included, ends up in the report.
  */
 import { relative } from 'node:path';
-import { buildDirOf, MANIFEST_VERSION, type BuildManifest } from '../build/index.js';
+import { MANIFEST_VERSION, type BuildManifest } from '../build/index.js';
 import { resolveConfig, type ResolvedConfig } from '../config/index.js';
 import { formatProblem, NanoError, type Problem, type ProblemsError } from '../errors.js';
 import { buildServable } from './build-servable.js';
@@ -122,13 +122,9 @@ export class Reloader {
     // Compilers run on the first build and for a new nano.yml; after that only for the functions whose inputs changed.
     const everything = request.paths.length === 0 || request.configChanged;
     const built = await buildServable(config, this.options.cwd, everything ? undefined : request.functions);
-    const loaded = await this.options.loader.load(
-      built.result?.buildDir ?? buildDirOf(config),
-      built.result?.manifest ?? emptyManifest(config),
-      {
-        keep: built.failures.keys(),
-      },
-    );
+    const loaded = await this.options.loader.load(built.result ?? { manifest: emptyManifest(config), artifacts: new Map() }, {
+      keep: built.failures.keys(),
+    });
     this.current = config;
     report.config = config;
     report.buildError = built.error;

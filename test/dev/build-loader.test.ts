@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BuildLoader } from '../../src/dev/index.js';
 import { createExecutor, type Executor } from '../../src/runtime/index.js';
@@ -24,11 +25,20 @@ function setup() {
 const WIDE_WAT = `(module (func (export "_start") (param ${Array(33).fill('i32').join(' ')}) (result i32) i32.const 1))`;
 
 describe('BuildLoader', () => {
+  it('serves the bytes the build produced, without reading .nano/build/ again (another build may be swapping it)', async () => {
+    const { executor, loader } = setup();
+    const dir = await tempProject({ 'nano.yml': projectYaml({ answer: 'a.wat' }), 'a.wat': answerWat(7) });
+    const built = await build(dir);
+    await rm(built.buildDir, { recursive: true });
+    expect(await loader.load(built)).toEqual([{ name: 'answer', version: 1, change: 'added' }]);
+    expect((await executor.invoke('answer')).value).toBe('7');
+  });
+
   it('versions only what changed, and says what changed', async () => {
     const { executor, loader } = setup();
     const dir = await tempProject({ 'nano.yml': projectYaml({ answer: 'a.wat', sum: 's.wat' }), 'a.wat': answerWat(1), 's.wat': SUM_WAT });
     const first = await build(dir);
-    expect(await loader.load(first.buildDir, first.manifest)).toEqual([
+    expect(await loader.load(first)).toEqual([
       { name: 'answer', version: 1, change: 'added' },
       { name: 'sum', version: 1, change: 'added' },
     ]);
@@ -39,13 +49,13 @@ describe('BuildLoader', () => {
     });
     const second = await build(dir);
     const deployMany = vi.spyOn(executor, 'deployMany');
-    expect(await loader.load(second.buildDir, second.manifest)).toEqual([
+    expect(await loader.load(second)).toEqual([
       { name: 'answer', version: 2, change: 'updated', changed: ['code', 'limits'] },
       { name: 'sum', version: 2, change: 'updated', changed: ['limits'] },
     ]);
     // Both switched in one step, as a platform deploy commits.
     expect(deployMany.mock.calls.map(([items]) => items.map((item) => item.fn.name))).toEqual([['answer', 'sum']]);
-    expect(await loader.load(second.buildDir, second.manifest)).toEqual([
+    expect(await loader.load(second)).toEqual([
       { name: 'answer', version: 2, change: 'unchanged' },
       { name: 'sum', version: 2, change: 'unchanged' },
     ]);
@@ -57,11 +67,11 @@ describe('BuildLoader', () => {
     const yaml = (extra = '') => projectYaml({ answer: 'a.wat' }) + `  sum: { source: s.wat, http: { path: /add } }\n${extra}`;
     const dir = await tempProject({ 'nano.yml': yaml(), 'a.wat': answerWat(1), 's.wat': SUM_WAT });
     const both = await build(dir);
-    await loader.load(both.buildDir, both.manifest);
+    await loader.load(both);
 
     await writeFiles(dir, { 'nano.yml': projectYaml({ answer: 'a.wat' }) });
     const answerOnly = await build(dir);
-    expect(await loader.load(answerOnly.buildDir, answerOnly.manifest, { keep: ['sum'] })).toContainEqual({
+    expect(await loader.load(answerOnly, { keep: ['sum'] })).toContainEqual({
       name: 'sum',
       version: 1,
       change: 'kept',
@@ -73,7 +83,7 @@ describe('BuildLoader', () => {
       ['sum', 1],
     ]);
 
-    expect(await loader.load(answerOnly.buildDir, answerOnly.manifest)).toContainEqual({ name: 'sum', version: 1, change: 'removed' });
+    expect(await loader.load(answerOnly)).toContainEqual({ name: 'sum', version: 1, change: 'removed' });
     expect(executor.has('sum')).toBe(false);
     expect(routes.match('GET', '/add')).toBeUndefined();
     expect(loader.version('sum')).toBeNull();
@@ -84,11 +94,11 @@ describe('BuildLoader', () => {
     const yaml = '  sum: { source: s.wat, http: { path: /add } }\n';
     const dir = await tempProject({ 'nano.yml': projectYaml({ answer: 'a.wat' }) + yaml, 'a.wat': answerWat(1), 's.wat': SUM_WAT });
     const good = await build(dir);
-    await loader.load(good.buildDir, good.manifest);
+    await loader.load(good);
 
     await writeFiles(dir, { 's.wat': WIDE_WAT, 'a.wat': answerWat(2) });
     const wide = await build(dir);
-    const results = await loader.load(wide.buildDir, wide.manifest);
+    const results = await loader.load(wide);
     expect(results).toContainEqual({ name: 'answer', version: 2, change: 'updated', changed: ['code'] });
     const refused = results.find((fn) => fn.name === 'sum');
     expect(refused).toMatchObject({ change: 'refused', version: 1 });

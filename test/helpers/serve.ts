@@ -31,7 +31,7 @@ export async function serveExamples(extra: Files = {}, executorOptions: Executor
   const executor = createExecutor(executorOptions);
   const routes = new RouteTable();
   const loader = new BuildLoader(executor, routes);
-  await loader.load(built.buildDir, built.manifest);
+  await loader.load(built);
   const internalErrors: unknown[] = [];
   const app = createApp({ host: executor, routes, onInternalError: (error) => internalErrors.push(error) });
   return { dir, app, executor, routes, loader, internalErrors, close: () => executor.close() };

@@ -195,7 +195,7 @@ describe("functions' own routes", () => {
       'functions/answer2.wat': '(module (func (export "_start") (result i32) i32.const 43))',
     });
     const rebuilt = await build(served.dir);
-    await served.loader.load(rebuilt.buildDir, rebuilt.manifest);
+    await served.loader.load(rebuilt);
     expect((await served.app.request('/sum?1,2')).status).toBe(404);
     expect(await (await served.app.request('/add?1,2')).text()).toBe('3');
     const answer = await served.app.request('/exec/answer');

@@ -21,7 +21,7 @@ export async function serveWagi(
   const built = await build(dir);
   const executor = createExecutor(options.executor ?? { poolSize: 2 });
   const routes = new RouteTable();
-  await new BuildLoader(executor, routes).load(built.buildDir, built.manifest);
+  await new BuildLoader(executor, routes).load(built);
   const logs: LogEntry[] = [];
   const app = createApp({ host: executor, routes, onInvocation: (entry) => logs.push(entry), ...options.app });
   return { app, executor, logs, close: () => executor.close() };
