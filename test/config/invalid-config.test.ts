@@ -116,7 +116,7 @@ describe('resolveConfig refuses a bad nano.yml', () => {
     it('lists the expected keys when nothing is close', async () => {
       const yaml = yml('service: demo', 'functions:', '  sum:', '    source: functions/sum.wat', '    banana: 1');
       expect(await problemLines(yaml)).toEqual([
-        'nano.yml:5:5 functions.sum.banana: unknown key "banana"; expected one of: source, entry, abi, env, description, memory, timeout, cacheTtl, concurrency, http, watch',
+        'nano.yml:5:5 functions.sum.banana: unknown key "banana"; expected one of: source, build, entry, abi, env, description, memory, timeout, cacheTtl, concurrency, http, watch',
       ]);
     });
 
@@ -135,6 +135,13 @@ describe('resolveConfig refuses a bad nano.yml', () => {
   });
 
   describe('types and values', () => {
+    it('refuses a build command that is not a string', async () => {
+      const yaml = yml('service: demo', 'functions:', '  sum:', '    source: out/sum.wasm', '    build: [asc, index.ts]');
+      expect(await problemLines(yaml)).toEqual([
+        'nano.yml:5:12 functions.sum.build: expected one shell command as a string, like "asc index.ts -o index.wasm", got a list',
+      ]);
+    });
+
     it('refuses a string where a number of pages is expected', async () => {
       const yaml = yml('service: demo', 'functions:', '  sum:', '    source: functions/sum.wat', '    memory: two');
       expect(await problemLines(yaml)).toEqual([
