@@ -9,13 +9,13 @@
  * complete new output to a temporary folder and swap it into place, so a reader
  * never sees half a build.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
 import type { ResolvedConfig, ResolvedFunction } from '../config/index.js';
 import { NanoError, ProblemsError, type Problem } from '../errors.js';
 import { runBuildCommand } from './build-command.js';
 import { withBuildLock } from './build-lock.js';
+import { sha256 } from './hash.js';
 import { compileWat } from './compile-wat.js';
 import { checkModule } from './inspect.js';
 import { MANIFEST_FILE, MANIFEST_VERSION, readManifest, type BuildManifest, type FunctionArtifact } from './manifest.js';
@@ -67,10 +67,6 @@ export interface BuildOptions {
 
 export function buildDirOf(config: ResolvedConfig): string {
   return join(config.dir, '.nano', 'build');
-}
-
-export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function inputHashOf(fn: ResolvedFunction, sourceBytes: Uint8Array): string {

@@ -1,8 +1,8 @@
 /** build: nano.yml functions → checked Wasm artifacts and the manifest later stages read. */
+export { sha256 } from './hash.js';
 export {
   buildProject,
   buildDirOf,
-  sha256,
   type BuildResult,
   type BuildReport,
   type BuildStatus,

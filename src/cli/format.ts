@@ -1,6 +1,6 @@
 /** Small renderings shared by the commands that show functions: sizes, limits, durations. */
 import type { Limits } from '../build/index.js';
-import { formatDuration } from '../config/index.js';
+import { formatDuration } from '../config/durations.js';
 
 /** 0 → "0 B", 1536 → "1.5 KiB", 8388608 → "8.0 MiB". */
 export function formatBytes(bytes: number): string {

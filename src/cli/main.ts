@@ -20,6 +20,10 @@ import { processIo, type CliIo } from './io.js';
 import { createOutput } from './output.js';
 import { reportError } from './report-error.js';
 
+// Registering a command must stay cheap, so a command module's static imports stay light. What the command
+// does (wabt, ajv, hono, chokidar, the runtime, the server) it imports in its handler with `await import(...)`:
+// `nano --version`, `nano --help` and `nano <command> --help` then load yargs and these definitions alone, and
+// each command loads only its own work (test/cli/lazy-imports.test.ts checks it).
 const COMMANDS: readonly ((cli: Argv<GlobalFlags>, ctx: CommandContext) => Argv<GlobalFlags>)[] = [
   registerInit,
   registerBuild,

@@ -4,8 +4,8 @@
  * nano.yml (a file that is committed).
  */
 import type { Argv } from 'yargs';
-import { ControlClient, normalizeUrl } from '../client/index.js';
-import { resolveConfig, type ResolvedConfig } from '../config/index.js';
+import type { ControlClient } from '../client/index.js';
+import type { ResolvedConfig } from '../config/index.js';
 import { NanoError } from '../errors.js';
 import { UsageError, type CommandContext, type GlobalFlags } from './context.js';
 
@@ -35,8 +35,10 @@ export function withUrlOption<T>(command: Argv<T>): Argv<T & { url: string | und
 }
 
 export async function connect(flags: RemoteFlags, ctx: CommandContext, need: ProjectNeed): Promise<Remote> {
+  const { ControlClient, normalizeUrl } = await import('../client/index.js');
   let config: ResolvedConfig | undefined;
   if (need !== 'url' || flags.url === undefined) {
+    const { resolveConfig } = await import('../config/index.js');
     try {
       config = await resolveConfig(flags.config, { stage: flags.stage, env: ctx.io.env, cwd: ctx.io.cwd });
     } catch (error) {

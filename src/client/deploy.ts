@@ -3,21 +3,21 @@
  *
  * Strategy (the protocol of DESIGN.md, control-api.ts): send the manifest of
  * the functions with each artifact's sha256; the server answers which artifacts
- * it lacks; upload only those, each read from the build folder and re-hashed
- * here so that a build racing with the deploy cannot ship bytes that do not
- * match the manifest; then commit, which switches every function at once. An
+ * it lacks; upload only those, taken from the build itself (never read again
+ * from `.nano/build/`, which a concurrent build may be swapping) and re-hashed
+ * so that no bytes but the manifest's ever leave; then commit, which switches every function at once. An
  * unchanged project therefore costs three small requests and uploads nothing.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { sha256, type BuildManifest, type FunctionArtifact } from '../build/index.js';
+import { sha256 } from '../build/hash.js';
+import type { BuildResult } from '../build/index.js';
+import type { FunctionArtifact } from '../build/manifest.js';
 import { NanoError } from '../errors.js';
 import type { DeployCommitted, DeployFunction, DeployRequest } from '../server/control-api.js';
 import type { ControlClient } from './control-client.js';
 
 export interface DeployOptions {
-  buildDir: string;
-  manifest: BuildManifest;
+  /** The build to ship: its manifest and the bytes of its artifacts. */
+  build: Pick<BuildResult, 'manifest' | 'artifacts'>;
   /** Deploy only these functions (and prune nothing); every function of the manifest otherwise. */
   only?: readonly string[];
   /** Descriptions by function name (the manifest carries none). */
@@ -54,7 +54,8 @@ function deployFunction(fn: FunctionArtifact, description: string | undefined): 
 }
 
 export async function deployBuild(client: ControlClient, options: DeployOptions): Promise<DeployResult> {
-  const { manifest, only } = options;
+  const { build, only } = options;
+  const { manifest } = build;
   const selected = only?.length ? manifest.functions.filter((fn) => only.includes(fn.name)) : manifest.functions;
   const absent = (only ?? []).filter((name) => !selected.some((fn) => fn.name === name));
   if (absent.length > 0) {
@@ -82,7 +83,7 @@ export async function deployBuild(client: ControlClient, options: DeployOptions)
       throw new NanoError('RemoteError', `the server asked for an artifact that is not part of this deploy: ${sha}`, { value: sha });
     }
     options.onProgress?.({ phase: 'upload', name: fn.name, index, total: missing.length, bytes: fn.size });
-    const bytes = await readArtifact(options.buildDir, fn);
+    const bytes = artifactOf(build, fn);
     const stored = await client.uploadArtifact(sha, bytes);
     uploaded.push({ sha256: sha, name: fn.name, size: bytes.length, created: stored.created });
   }
@@ -97,22 +98,12 @@ export async function deployBuild(client: ControlClient, options: DeployOptions)
   };
 }
 
-async function readArtifact(buildDir: string, fn: FunctionArtifact): Promise<Uint8Array> {
-  const file = join(buildDir, fn.artifact);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (cause) {
-    throw new NanoError('ManifestInvalid', `cannot read the artifact of "${fn.name}" at ${file}`, {
-      value: file,
-      hint: 'run `nano build` again (did something delete .nano/build/ during the deploy?)',
-      cause,
-    });
-  }
-  if (sha256(bytes) !== fn.sha256) {
-    throw new NanoError('ManifestInvalid', `the artifact of "${fn.name}" changed since it was built (${file})`, {
-      value: file,
-      hint: 'another build ran during the deploy; deploy again',
+function artifactOf(build: DeployOptions['build'], fn: FunctionArtifact): Uint8Array {
+  const bytes = build.artifacts.get(fn.name);
+  if (bytes === undefined || sha256(bytes) !== fn.sha256) {
+    throw new NanoError('ManifestInvalid', `the build's bytes for "${fn.name}" do not match its manifest (sha256 ${fn.sha256})`, {
+      value: fn.name,
+      hint: 'build again and deploy the result of that build',
     });
   }
   return bytes;

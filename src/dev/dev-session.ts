@@ -15,13 +15,10 @@ import type { ExecutorOptions } from '../runtime/index.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import type { ServedFunction } from './load-build.js';
 import { watchProject, type ProjectWatcher } from './project-watcher.js';
-import { ReloadScheduler, type ChangeBatch } from './reload-scheduler.js';
+import { DEFAULT_DEBOUNCE_MS, ReloadScheduler, type ChangeBatch } from './reload-scheduler.js';
 import { Reloader, type ReloadReport } from './reloader.js';
 import { watchPlan, type WatchPlan } from './watch-plan.js';
 import type { LogEntry } from '../server/index.js';
-
-/** An editor's save is a burst of events within a few ms; 100 ms covers it and stays below notice. */
-export const DEFAULT_DEBOUNCE_MS = 100;
 
 export interface DevSessionOptions {
   configPath: string;

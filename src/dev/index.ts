@@ -5,7 +5,8 @@
  * - `startDevSession()`: the whole of `nano dev` (server, watcher, reloads).
  * - `startDevServer()` + `BuildLoader`: the server alone, loaded by hand.
  */
-export { startDevSession, DEFAULT_DEBOUNCE_MS, type DevSession, type DevSessionOptions } from './dev-session.js';
+export { startDevSession, type DevSession, type DevSessionOptions } from './dev-session.js';
+export { DEFAULT_DEBOUNCE_MS } from './reload-scheduler.js';
 export { startDevServer, type DevServer, type DevServerOptions } from './dev-server.js';
 export {
   BuildLoader,

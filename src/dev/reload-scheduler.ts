@@ -12,6 +12,9 @@
  *   event schedules the next reload as usual.
  */
 
+/** An editor's save is a burst of events within a few ms; 100 ms covers it and stays below notice. */
+export const DEFAULT_DEBOUNCE_MS = 100;
+
 export interface ChangeBatch {
   /** Absolute paths that changed, in the order first seen. */
   paths: string[];

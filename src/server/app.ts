@@ -16,7 +16,8 @@ import type { LogEntry, Outcome } from './control-api.js';
 import { assertBearer, requireBearer } from './auth.js';
 import { errorResponse, internalErrorResponse, statusOf } from './http-errors.js';
 import type { RouteTable, RouteTarget } from './route-table.js';
-import { DEFAULT_MAX_BODY_BYTES, parseCgiResponse, readBody, wagiRequest, type WagiTarget } from './wagi.js';
+import { DEFAULT_MAX_BODY_BYTES } from './limits.js';
+import { parseCgiResponse, readBody, wagiRequest, type WagiTarget } from './wagi.js';
 import { readBodyLimited } from './read-body.js';
 import { FUNCTION_NAME } from '../config/types.js';
 

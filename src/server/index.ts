@@ -6,12 +6,6 @@ export { statusOf, type ErrorBody } from './http-errors.js';
 export type { FunctionHost } from './function-host.js';
 export { Platform } from './platform.js';
 export { InvocationLog } from './invocation-log.js';
-export {
-  startPlatformServer,
-  isLoopback,
-  DEFAULT_MAX_ARTIFACT_BYTES,
-  type PlatformServer,
-  type PlatformServerOptions,
-} from './start-platform.js';
+export { startPlatformServer, isLoopback, type PlatformServer, type PlatformServerOptions } from './start-platform.js';
 export type * from './control-api.js';
-export { DEFAULT_MAX_BODY_BYTES } from './wagi.js';
+export { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES } from './limits.js';

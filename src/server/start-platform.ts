@@ -7,12 +7,11 @@ import { Registry } from '../registry/index.js';
 import { NanoError } from '../errors.js';
 import { createApp } from './app.js';
 import { addControlPlane } from './control-plane.js';
+import { DEFAULT_MAX_ARTIFACT_BYTES } from './limits.js';
 import { listen } from './listen.js';
 import { Platform } from './platform.js';
 import { RouteTable } from './route-table.js';
 import { addSeedRegister } from './seed-register.js';
-
-export const DEFAULT_MAX_ARTIFACT_BYTES = 8 * 1024 * 1024;
 
 export interface PlatformServerOptions {
   dataDir: string;

@@ -9,8 +9,6 @@ import { NanoError } from '../errors.js';
 import type { WagiRequest } from '../runtime/index.js';
 import { readBodyLimited } from './read-body.js';
 
-export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
-
 /** Headers a script's response may not set: nano frames the body itself. */
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
 

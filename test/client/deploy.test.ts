@@ -74,7 +74,7 @@ describe('deployBuild', () => {
     const [answer, sum] = built.manifest.functions;
     const platform = fakePlatform(new Set([answer!.sha256]));
     const progress: DeployProgress[] = [];
-    const result = await deployBuild(platform.client, { ...built, onProgress: (event) => progress.push(event) });
+    const result = await deployBuild(platform.client, { build: built, onProgress: (event) => progress.push(event) });
 
     expect(platform.requests[0]).toEqual({
       service: 'shop',
@@ -102,7 +102,7 @@ describe('deployBuild', () => {
   it('uploads nothing when the platform has every artifact, and passes descriptions along', async () => {
     const built = await project();
     const platform = fakePlatform(new Set(built.manifest.functions.map((fn) => fn.sha256)));
-    const result = await deployBuild(platform.client, { ...built, descriptions: new Map([['answer', 'The answer']]) });
+    const result = await deployBuild(platform.client, { build: built, descriptions: new Map([['answer', 'The answer']]) });
     expect(platform.calls).toEqual(['plan', 'commit d1']);
     expect(result.uploadedBytes).toBe(0);
     expect(platform.requests[0]!.functions[0]!.description).toBe('The answer');
@@ -112,26 +112,35 @@ describe('deployBuild', () => {
   it('deploys only the named functions, without pruning the others', async () => {
     const built = await project();
     const platform = fakePlatform(new Set());
-    await deployBuild(platform.client, { ...built, only: ['sum'] });
+    await deployBuild(platform.client, { build: built, only: ['sum'] });
     expect(platform.requests[0]!.prune).toBe(false);
     expect(platform.requests[0]!.functions.map((fn) => fn.name)).toEqual(['sum']);
   });
 
-  it('refuses to ship an artifact that changed since the build, and never commits', async () => {
+  it('ships the bytes of its build even when .nano/build/ changes meanwhile (another build swapping it)', async () => {
     const built = await project();
+    const sum = built.manifest.functions[1]!;
     await writeFile(join(built.buildDir, 'sum.wasm'), new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
     const platform = fakePlatform(new Set());
-    const error = await deployBuild(platform.client, built).catch((caught: unknown) => caught);
+    await deployBuild(platform.client, { build: built });
+    expect(sha256(platform.uploads.get(sum.sha256)!)).toBe(sum.sha256);
+  });
+
+  it('refuses bytes that do not match the manifest, and never commits', async () => {
+    const built = await project();
+    const artifacts = new Map(built.artifacts).set('sum', new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    const platform = fakePlatform(new Set());
+    const error = await deployBuild(platform.client, { build: { manifest: built.manifest, artifacts } }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(NanoError);
     expect((error as NanoError).code).toBe('ManifestInvalid');
-    expect((error as NanoError).message).toContain('the artifact of "sum" changed since it was built');
+    expect((error as NanoError).message).toContain(`the build's bytes for "sum" do not match its manifest`);
     expect(platform.calls.filter((call) => call.startsWith('commit'))).toEqual([]);
   });
 
   it('refuses a plan that asks for an artifact this deploy does not have', async () => {
     const built = await project();
     const platform = fakePlatform(new Set(), ['0'.repeat(64)]);
-    const error = await deployBuild(platform.client, built).catch((caught: unknown) => caught);
+    const error = await deployBuild(platform.client, { build: built }).catch((caught: unknown) => caught);
     expect((error as NanoError).code).toBe('RemoteError');
     expect(platform.calls).toEqual(['plan']);
   });

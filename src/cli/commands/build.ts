@@ -1,8 +1,6 @@
 /** `nano build`: compile and check every function, write .nano/build/. */
 import { relative } from 'node:path';
 import type { Argv } from 'yargs';
-import { buildProject } from '../../build/index.js';
-import { resolveConfig } from '../../config/index.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
 
 export function registerBuild(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
@@ -16,6 +14,8 @@ export function registerBuild(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv
         .example('$0 build -c examples/nano.yml -f sum', 'Build one function of another project')
         .example('$0 build --json', 'Print the result as JSON'),
     async (flags) => {
+      const { resolveConfig } = await import('../../config/index.js');
+      const { buildProject } = await import('../../build/index.js');
       const out = ctx.output(flags);
       const config = await resolveConfig(flags.config, { stage: flags.stage, env: ctx.io.env, cwd: ctx.io.cwd });
       const started = performance.now();

@@ -1,8 +1,7 @@
 /** `nano deploy`: build, then ship what changed to the platform and switch to it atomically. */
 import { relative } from 'node:path';
 import type { Argv } from 'yargs';
-import { buildProject } from '../../build/index.js';
-import { deployBuild, type DeployProgress } from '../../client/index.js';
+import type { DeployProgress } from '../../client/index.js';
 import type { FunctionChange } from '../../server/control-api.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
 import { formatBytes, plural } from '../format.js';
@@ -52,6 +51,8 @@ export function registerDeploy(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         .example('$0 deploy --url http://127.0.0.1:8000', 'Deploy to another platform than provider.url')
         .epilogue('Only artifacts the platform lacks are uploaded: an unchanged project uploads 0 bytes.'),
     async (flags) => {
+      const { buildProject } = await import('../../build/index.js');
+      const { deployBuild } = await import('../../client/index.js');
       const out = ctx.output(flags);
       const started = performance.now();
       const { client, config, url } = await connect(flags, ctx, 'config');
@@ -70,8 +71,7 @@ export function registerDeploy(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
       }
 
       const result = await deployBuild(client, {
-        buildDir: built.buildDir,
-        manifest: built.manifest,
+        build: built,
         only: flags.function,
         descriptions: new Map(config.functions.map((fn) => [fn.name, fn.description])),
         onProgress: (event) => out.progress(progressText(event)),

@@ -2,18 +2,12 @@
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import type { Argv } from 'yargs';
-import {
-  DEFAULT_DEBOUNCE_MS,
-  startDevSession,
-  type FunctionFailure,
-  type LoadedFunction,
-  type ReloadReport,
-  type ServedFunction,
-} from '../../dev/index.js';
+import type { FunctionFailure, LoadedFunction, ReloadReport, ServedFunction } from '../../dev/index.js';
 import { formatProblem, NanoError, ProblemsError, type Problem } from '../../errors.js';
+import { DEFAULT_DEBOUNCE_MS } from '../../dev/reload-scheduler.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../../server/limits.js';
 import { UsageError, type CommandContext, type GlobalFlags } from '../context.js';
 import type { Output } from '../output.js';
-import { DEFAULT_MAX_BODY_BYTES } from '../../server/index.js';
 import { limitsText } from '../format.js';
 
 function printRoutes(out: Output, url: string, functions: readonly ServedFunction[]): void {
@@ -110,6 +104,7 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
       if (!Number.isInteger(flags.debounce) || flags.debounce < 0 || flags.debounce > 60_000) {
         throw new UsageError(`--debounce must be a whole number of ms from 0 to 60000, got ${String(flags.debounce)}`);
       }
+      const { startDevSession } = await import('../../dev/index.js');
       const out = ctx.output(flags);
       let url = '';
       const session = await startDevSession({

@@ -1,6 +1,6 @@
 /** `nano info [fn]`: what runs on the platform — functions, versions, limits, URLs, stats. */
 import type { Argv } from 'yargs';
-import { formatSignature, type Route } from '../../build/index.js';
+import { formatSignature, type Route } from '../../build/manifest.js';
 import type { FunctionSummary, VersionList } from '../../server/control-api.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
 import { formatBytes, formatMs, limitsText, plural } from '../format.js';

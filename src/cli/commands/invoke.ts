@@ -3,14 +3,8 @@
  * the platform's data plane (`GET /exec/<fn>?a,b`); `--local` runs it here
  * through the executor, with no server.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { buildProject } from '../../build/index.js';
-import { resolveConfig } from '../../config/index.js';
 import { NanoError } from '../../errors.js';
-import { HttpClient, invokeRemote } from '../../client/index.js';
-import { coerceArgs, createExecutor } from '../../runtime/index.js';
 import { UsageError, type CommandContext, type GlobalFlags } from '../context.js';
 import type { Output } from '../output.js';
 import { connect, withUrlOption, type RemoteFlags } from '../remote.js';
@@ -22,6 +16,7 @@ interface InvokeFlags extends RemoteFlags {
 }
 
 async function invokeOnPlatform(flags: InvokeFlags, ctx: CommandContext, out: Output): Promise<void> {
+  const { HttpClient, invokeRemote } = await import('../../client/index.js');
   const { url } = await connect(flags, ctx, 'url');
   // The data plane is open unless the server was started with --exec-token.
   const token = ctx.io.env.NANO_EXEC_TOKEN || undefined;
@@ -65,14 +60,18 @@ export function registerInvoke(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
       }
       if (flags.data !== undefined) throw new UsageError('--data is for remote invocations; with --local give the arguments as numbers');
       if (flags.url !== undefined) throw new UsageError('--url and --local exclude each other');
+      const { resolveConfig } = await import('../../config/index.js');
+      const { buildProject } = await import('../../build/index.js');
+      const { coerceArgs, createExecutor } = await import('../../runtime/index.js');
       const config = await resolveConfig(flags.config, { stage: flags.stage, env: ctx.io.env, cwd: ctx.io.cwd });
       const built = await buildProject(config, { cwd: ctx.io.cwd, only: [flags.fn] });
       const fn = built.manifest.functions.find((item) => item.name === flags.fn);
-      if (!fn) throw new NanoError('FunctionNotFound', `no function named "${flags.fn}"`, { value: flags.fn });
+      const bytes = built.artifacts.get(flags.fn);
+      if (!fn || !bytes) throw new NanoError('FunctionNotFound', `no function named "${flags.fn}"`, { value: flags.fn });
       const args = coerceArgs(fn.name, fn.signature, (flags.args ?? []).map(String));
       const executor = createExecutor({ poolSize: 1 });
       try {
-        await executor.deploy(fn, new Uint8Array(await readFile(join(built.buildDir, fn.artifact))), 1);
+        await executor.deploy(fn, bytes, 1);
         const result = await executor.invoke(fn.name, args);
         out.line(result.value);
         out.result({ name: fn.name, value: result.value, durationMs: result.durationMs, coldStart: result.coldStart });

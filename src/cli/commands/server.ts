@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES, startPlatformServer } from '../../server/index.js';
+import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES } from '../../server/limits.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
 
 export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
@@ -28,6 +28,7 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         .example('$0 server --port 0 --data /tmp/nano', 'Any free port, another data folder (loopback: no token needed)')
         .example('$0 server --modules-dir examples/.nano/build', 'Also offer the seed API /register/<name>'),
     async (flags) => {
+      const { startPlatformServer } = await import('../../server/index.js');
       const out = ctx.output(flags);
       // An empty value means "none", whichever way it came.
       const token = flags.token || ctx.io.env.NANO_TOKEN || undefined;

@@ -1,0 +1,72 @@
+/**
+ * `nano --version`, `nano --help` and `nano <command> --help` load yargs and the
+ * command definitions alone: the heavy packages (wabt, ajv, hono, chokidar, ...)
+ * wait for a command that uses them (see main.ts). Checked on `node dist/bin.js`
+ * by recording every file the process imports; needs `npm run build` first.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { removeTempProjects, REPO_ROOT, tempProject, yml } from '../helpers/project.js';
+import { SUM_WAT } from '../helpers/wat.js';
+
+const BIN = join(REPO_ROOT, 'dist', 'bin.js');
+const RECORDER = fileURLToPath(new URL('./record-imports.mjs', import.meta.url));
+
+// Of nano's own dependencies, only the argument parser is needed to print usage.
+const { dependencies } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+const HEAVY = Object.keys(dependencies).filter((name) => name !== 'yargs');
+
+afterEach(removeTempProjects);
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` before these tests (\`npm test\` does)`);
+});
+
+/** Runs `nano ...args` and returns its result with the npm packages it imported. */
+async function nanoImporting(args: string[]) {
+  const log = join(await tempProject(), 'imports.txt');
+  const run = spawnSync(process.execPath, ['--import', RECORDER, BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NANO_TEST_IMPORT_LOG: log },
+    encoding: 'utf8',
+  });
+  const urls = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
+  const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+  return { ...run, packages: [...packages].sort() };
+}
+
+describe('what nano imports', () => {
+  const usageOnly = [
+    '--version',
+    '--help',
+    ...['init', 'build', 'dev', 'server', 'deploy', 'invoke', 'info', 'logs', 'rollback', 'remove'].map((command) => `${command} --help`),
+  ];
+  it.each(usageOnly)('nano %s loads yargs and none of the other dependencies', async (line) => {
+    const run = await nanoImporting(line.split(' '));
+    expect(run.status).toBe(0);
+    expect(run.packages).toContain('yargs');
+    expect(run.packages.filter((name) => HEAVY.includes(name))).toEqual([]);
+  });
+
+  it('nano logs talks to the platform without loading the builder, the config reader or the server', async () => {
+    // Port 1 is refused by fetch itself: the command runs to its end without a network.
+    const run = await nanoImporting(['logs', 'sum', '--url', 'http://127.0.0.1:1']);
+    expect(run.stderr).toContain('cannot reach http://127.0.0.1:1');
+    expect(run.status).toBe(1);
+    expect(run.packages).toContain('yargs');
+    expect(run.packages.filter((name) => HEAVY.includes(name))).toEqual([]);
+  });
+
+  it('nano build does load the builder (the recorder sees what a command imports)', async () => {
+    const dir = await tempProject({
+      'nano.yml': yml('service: demo', 'functions:', '  sum: { source: functions/sum.wat }'),
+      'functions/sum.wat': SUM_WAT,
+    });
+    const run = await nanoImporting(['build', '-c', join(dir, 'nano.yml')]);
+    expect(run.status).toBe(0);
+    expect(run.packages).toEqual(expect.arrayContaining(['wabt', 'yaml', 'ajv']));
+  });
+});
