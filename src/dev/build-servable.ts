@@ -8,7 +8,7 @@
  * Each retry drops at least one function, so this ends.
  */
 import { resolve } from 'node:path';
-import { buildProject, type BuildResult } from '../build/index.js';
+import { buildProject, type BuildOptions, type BuildResult } from '../build/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { ProblemsError, type Problem } from '../errors.js';
 
@@ -46,7 +46,11 @@ function ownersOf(
  * `runCommandsOf`: the functions whose `build:` commands run (all when undefined); the retries never run
  * them again, since their output is already on disk.
  */
-export async function buildServable(config: ResolvedConfig, cwd: string, runCommandsOf?: readonly string[]): Promise<ServableBuild> {
+export async function buildServable(
+  config: ResolvedConfig,
+  cwd: string,
+  { runCommandsOf, onCommand }: Pick<BuildOptions, 'runCommandsOf' | 'onCommand'> = {},
+): Promise<ServableBuild> {
   const failures = new Map<string, Problem[]>();
   let firstError: ProblemsError | undefined;
   let names = config.functions.map((fn) => fn.name);
@@ -57,6 +61,7 @@ export async function buildServable(config: ResolvedConfig, cwd: string, runComm
         cwd,
         only: retry ? names : undefined,
         runCommandsOf: retry ? [] : runCommandsOf,
+        onCommand,
       });
       return { result, failures, error: firstError };
     } catch (error) {

@@ -9,6 +9,7 @@
  * each one built from the files' content (reloader.ts). The socket never
  * closes between versions: only the functions underneath it are swapped.
  */
+import type { BuildOptions } from '../build/index.js';
 import { resolveConfig, type ResolvedConfig } from '../config/index.js';
 import { ProblemsError } from '../errors.js';
 import type { ExecutorOptions } from '../runtime/index.js';
@@ -39,6 +40,8 @@ export interface DevSessionOptions {
   /** A bug: a request or a reload failed in a way nano did not foresee. Serving goes on. */
   onInternalError?: (error: unknown) => void;
   onInvocation?: (entry: LogEntry) => void;
+  /** A function's `build:` command starts, at the first build or a reload. */
+  onCommand?: BuildOptions['onCommand'];
   maxBodyBytes?: number;
 }
 
@@ -88,6 +91,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     stage: options.stage,
     env: options.env,
     cwd: options.cwd,
+    onCommand: options.onCommand,
   });
 
   let watcher: ProjectWatcher | undefined;

@@ -12,7 +12,7 @@
  * a bug included, ends up in the report.
  */
 import { relative } from 'node:path';
-import { MANIFEST_VERSION, type BuildManifest } from '../build/index.js';
+import { MANIFEST_VERSION, type BuildManifest, type BuildOptions } from '../build/index.js';
 import { resolveConfig, type ResolvedConfig } from '../config/index.js';
 import { formatProblem, NanoError, type Problem, type ProblemsError } from '../errors.js';
 import { buildServable } from './build-servable.js';
@@ -63,6 +63,8 @@ export interface ReloaderOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Base for relative paths and for file names in messages. */
   cwd: string;
+  /** A `build:` command starts (a compiler may take seconds: worth saying). */
+  onCommand?: BuildOptions['onCommand'];
 }
 
 const emptyManifest = (config: ResolvedConfig): BuildManifest => ({
@@ -121,7 +123,10 @@ export class Reloader {
   private async buildAndSwap(config: ResolvedConfig, request: ReloadRequest, report: ReloadReport): Promise<void> {
     // Compilers run on the first build and for a new nano.yml; after that only for the functions whose inputs changed.
     const everything = request.paths.length === 0 || request.configChanged;
-    const built = await buildServable(config, this.options.cwd, everything ? undefined : request.functions);
+    const built = await buildServable(config, this.options.cwd, {
+      runCommandsOf: everything ? undefined : request.functions,
+      onCommand: this.options.onCommand,
+    });
     const loaded = await this.options.loader.load(built.result ?? { manifest: emptyManifest(config), artifacts: new Map() }, {
       keep: built.failures.keys(),
     });

@@ -36,7 +36,7 @@ describe('nano --help and --version', () => {
     const { code, io } = await run(['--help'], { cwd: await tempProject() });
     expect(code).toBe(0);
     expect(io.out()).toMatch(/^ {2}nano init \[dir\] +Create a new nano project from a template$/m);
-    expect(io.out()).toMatch(/^ {2}nano build +Compile every function/m);
+    expect(io.out()).toMatch(/^ {2}nano build +Run build: commands, compile every function/m);
     expect(io.out()).toContain('--config');
     expect(io.err()).toBe('');
   });
@@ -102,6 +102,19 @@ describe('nano build', () => {
     expect(lines[2]).toMatch(/^2 functions → \.nano\/build \(2 built, 0 up to date\) in \d+ ms$/);
     expect(io.err()).toBe('');
     expect((await readBuiltManifest(dir)).functions.map((fn) => fn.name)).toEqual(['answer', 'sum']);
+  });
+
+  it('says which build: commands it ran, for which functions, and reports them in --json', async () => {
+    const dir = await tempProject({
+      'nano.yml': yml('service: demo', 'functions:', '  seven:', '    source: out/seven.wat', '    build: node gen.mjs'),
+      'gen.mjs':
+        "import { mkdirSync, writeFileSync } from 'node:fs';\nmkdirSync('out', { recursive: true });\nwriteFileSync('out/seven.wat', '(module (func (export \"_start\") (result i32) i32.const 7))');\n",
+    });
+    const { code, io } = await run(['build'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(io.out().split('\n')[0]).toMatch(/^ran `node gen\.mjs` for seven in \d+(\.\d+)?m?s$/);
+    const json = await run(['build', '--json'], { cwd: dir });
+    expect(JSON.parse(json.io.out())).toMatchObject({ commands: [{ command: 'node gen.mjs', functions: ['seven'] }] });
   });
 
   it('says "up to date" the second time', async () => {
@@ -187,6 +200,7 @@ describe('--json', () => {
     const manifest = await readBuiltManifest(dir);
     expect(JSON.parse(io.out())).toEqual({
       buildDir: join(dir, '.nano', 'build'),
+      commands: [],
       functions: manifest.functions.map((fn) => ({ name: fn.name, status: 'built', sha256: fn.sha256, size: fn.size })),
     });
   });

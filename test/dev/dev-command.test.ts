@@ -8,7 +8,7 @@ import { createOutput } from '../../src/cli/output.js';
 import type { ReloadReport } from '../../src/dev/index.js';
 import { ProblemsError } from '../../src/errors.js';
 import { captureIo } from '../helpers/io.js';
-import { removeTempProjects } from '../helpers/project.js';
+import { removeTempProjects, tempProject, yml } from '../helpers/project.js';
 import { answerWat } from '../helpers/wat.js';
 import { devProject, until } from './dev-process.js';
 
@@ -81,6 +81,42 @@ describe('nano dev (in-process)', () => {
     const io = captureIo({ cwd: '/' });
     expect(await main(['dev', '--debounce', '-5'], io)).toBe(2);
     expect(io.err()).toContain('--debounce must be a whole number of ms from 0 to 60000, got -5');
+  });
+
+  it.each([
+    [['dev', '--port', '-5'], '--port must be a whole number from 0 to 65535, got -5'],
+    [['dev', '--port', 'x'], '--port must be a whole number from 0 to 65535, got NaN'],
+    [['dev', '--workers', '0'], '--workers must be a whole number from 1 to 1024, got 0'],
+    [['server', '--port', '70000'], '--port must be a whole number from 0 to 65535, got 70000'],
+    [['server', '--max-body-size', 'x'], '--max-body-size must be a whole number of bytes from 1 to 1073741824, got NaN'],
+    [['server', '--max-artifact-size', '1.5'], '--max-artifact-size must be a whole number of bytes from 1 to 1073741824, got 1.5'],
+  ])('refuses %j as bad usage before starting anything', async (argv, message) => {
+    const io = captureIo({ cwd: '/nonexistent' });
+    expect(await main(argv, io)).toBe(2);
+    expect(io.err()).toContain(message);
+    expect(io.out()).toBe('');
+  });
+
+  it('says when a build: command runs, and warns when no watch: globs would rerun it', async () => {
+    const dir = await tempProject({
+      'nano.yml': yml('service: demo', 'functions:', '  seven:', '    source: out/seven.wat', '    build: node gen.mjs'),
+      'gen.mjs':
+        "import { mkdirSync, writeFileSync } from 'node:fs';\nmkdirSync('out', { recursive: true });\nwriteFileSync('out/seven.wat', '(module (func (export \"_start\") (result i32) i32.const 7))');\n",
+    });
+    let interrupt = () => {};
+    const io = { ...captureIo({ cwd: dir }), interrupted: () => new Promise<void>((resolve) => (interrupt = resolve)) };
+    const exit = main(['dev', '--port', '0', '--workers', '1'], io);
+    await until(
+      async () => io.out(),
+      (out) => out.includes('listening on'),
+      'the listening line',
+    );
+    interrupt();
+    expect(await exit).toBe(0);
+    expect(io.out()).toContain('· running `node gen.mjs` for seven\n');
+    expect(io.out()).toContain(
+      '! seven: its build command runs at start only; list the files it compiles under watch: to rebuild on save\n',
+    );
   });
 
   it('serves, reloads on a save, and stops on Ctrl-C with exit 0', async () => {

@@ -2,11 +2,12 @@
 import { relative } from 'node:path';
 import type { Argv } from 'yargs';
 import type { CommandContext, GlobalFlags } from '../context.js';
+import { formatMs } from '../format.js';
 
 export function registerBuild(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
   return cli.command(
     'build',
-    'Compile every function (WAT → Wasm), check it against its limits, and write .nano/build/',
+    'Run build: commands, compile every function (WAT → Wasm), check it against its limits, and write .nano/build/',
     (command) =>
       command
         .option('function', { alias: 'f', type: 'string', array: true, describe: 'Build only this function (repeatable)' })
@@ -23,8 +24,12 @@ export function registerBuild(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv
         only: flags.function,
         cwd: ctx.io.cwd,
         onProgress: ({ name, index, total }) => out.progress(`building ${name} (${index + 1}/${total})`),
+        onCommand: ({ command, functions }) => out.progress(`running \`${command}\` for ${functions.join(', ')}`),
       });
       out.clearProgress();
+      for (const run of result.commands) {
+        out.line(out.paint('gray', `ran \`${run.command}\` for ${run.functions.join(', ')} in ${formatMs(run.durationMs)}`));
+      }
       const elapsed = Math.round(performance.now() - started);
       const byName = new Map(result.manifest.functions.map((fn) => [fn.name, fn]));
       out.table(
@@ -49,6 +54,7 @@ export function registerBuild(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv
       out.line(`${result.reports.length} function${result.reports.length === 1 ? '' : 's'} → ${where} (${summary}) in ${elapsed} ms`);
       out.result({
         buildDir: result.buildDir,
+        commands: result.commands,
         functions: result.reports.map((report) => {
           const artifact = byName.get(report.name);
           return { name: report.name, status: report.status, sha256: artifact?.sha256, size: artifact?.size };

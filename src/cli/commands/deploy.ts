@@ -62,6 +62,7 @@ export function registerDeploy(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         only: flags.function,
         cwd: ctx.io.cwd,
         onProgress: ({ name, index, total }) => out.progress(`building ${name} (${index + 1}/${total})`),
+        onCommand: ({ command, functions }) => out.progress(`running \`${command}\` for ${functions.join(', ')}`),
       });
       const rebuilt = built.reports.filter((report) => report.status === 'built').length;
       out.clearProgress();

@@ -6,7 +6,8 @@ import type { FunctionFailure, LoadedFunction, ReloadReport, ServedFunction } fr
 import { formatProblem, NanoError, ProblemsError, type Problem } from '../../errors.js';
 import { DEFAULT_DEBOUNCE_MS } from '../../dev/reload-scheduler.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../server/limits.js';
-import { UsageError, type CommandContext, type GlobalFlags } from '../context.js';
+import type { CommandContext, GlobalFlags } from '../context.js';
+import { checkServeFlags, checkWholeNumber } from '../flags.js';
 import type { Output } from '../output.js';
 import { limitsText } from '../format.js';
 
@@ -101,9 +102,8 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         .example('$0 dev --port 0', 'Serve on any free port (the URL is printed)')
         .example('$0 dev --no-watch', 'Serve the current build without watching the files'),
     async (flags) => {
-      if (!Number.isInteger(flags.debounce) || flags.debounce < 0 || flags.debounce > 60_000) {
-        throw new UsageError(`--debounce must be a whole number of ms from 0 to 60000, got ${String(flags.debounce)}`);
-      }
+      checkServeFlags(flags);
+      checkWholeNumber('debounce', flags.debounce, 0, 60_000, 'of ms');
       const { startDevSession } = await import('../../dev/index.js');
       const out = ctx.output(flags);
       let url = '';
@@ -114,7 +114,7 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         cwd: ctx.io.cwd,
         port: flags.port,
         host: flags.host,
-        executor: { poolSize: Math.max(1, flags.workers) },
+        executor: { poolSize: flags.workers },
         watch: flags.watch,
         debounceMs: flags.debounce,
         onReload: (report) => printReload(out, report, url),
@@ -126,6 +126,7 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
           for (const line of entry.lines)
             out.line(`${out.paint('cyan', entry.name)} ${out.paint('gray', entry.requestId.slice(0, 8))} │ ${line}`);
         },
+        onCommand: ({ command, functions }) => out.line(out.paint('gray', `· running \`${command}\` for ${functions.join(', ')}`)),
         maxBodyBytes: flags['max-body-size'],
       });
       url = session.url;
@@ -140,6 +141,11 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         if (plan) {
           const globs = plan.globs.length > 0 ? ` and ${plural(plan.globs.length, 'watch glob')}` : '';
           out.line(out.paint('gray', `watching ${plural(plan.files.length, 'file')}${globs} (debounce ${flags.debounce} ms)`));
+          for (const fn of config.functions.filter((candidate) => candidate.build !== undefined && candidate.watch.length === 0)) {
+            out.line(
+              `${out.paint('yellow', '!')} ${fn.name}: its build command runs at start only; list the files it compiles under watch: to rebuild on save`,
+            );
+          }
         }
         // The bench and the tests wait for this exact line.
         out.line(`nano dev: listening on ${session.url} — Ctrl-C to stop`);

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES } from '../../server/limits.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
+import { checkServeFlags, checkWholeNumber, GIB } from '../flags.js';
 
 export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
   return cli.command(
@@ -28,6 +29,8 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         .example('$0 server --port 0 --data /tmp/nano', 'Any free port, another data folder (loopback: no token needed)')
         .example('$0 server --modules-dir examples/.nano/build', 'Also offer the seed API /register/<name>'),
     async (flags) => {
+      checkServeFlags(flags);
+      checkWholeNumber('max-artifact-size', flags['max-artifact-size'], 1, GIB, 'of bytes');
       const { startPlatformServer } = await import('../../server/index.js');
       const out = ctx.output(flags);
       // An empty value means "none", whichever way it came.
@@ -43,7 +46,7 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         modulesDir: flags['modules-dir'] === undefined ? undefined : resolve(ctx.io.cwd, flags['modules-dir']),
         maxArtifactBytes: flags['max-artifact-size'],
         maxBodyBytes: flags['max-body-size'],
-        executor: { poolSize: Math.max(1, flags.workers) },
+        executor: { poolSize: flags.workers },
         onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
         onLoadError: (name, error) => out.error(`${out.paint('yellow', '!')} ${name} was not loaded: ${(error as Error).message}`),
       });
