@@ -6,5 +6,6 @@ import * as timeoutIsolation from './timeout-isolation.js';
 import * as coldStart from './cold-start.js';
 import * as hotReload from './hot-reload.js';
 import * as wagiEcho from './wagi-echo.js';
+import * as cliStart from './cli-start.js';
 
-export const scenarios = [throughput, throughputLarge, timeoutIsolation, coldStart, hotReload, wagiEcho];
+export const scenarios = [throughput, throughputLarge, timeoutIsolation, coldStart, hotReload, wagiEcho, cliStart];
