@@ -1,15 +1,22 @@
 /**
- * A lock around swapping `.nano/build/` into place, so that two builds of one
- * project at once (`nano deploy` while `nano dev` reloads, say) take turns
- * instead of tripping over each other's renames. A folder is the lock:
- * `mkdir` is atomic. A lock whose owner process is gone is stale and taken over.
+ * Locks that make two builds of one project at once (`nano deploy` while
+ * `nano dev` reloads, say) take turns instead of tripping over each other:
+ * `build.lock` around swapping `.nano/build/` into place, `commands.lock`
+ * around running `build:` commands and reading what they wrote. A folder is
+ * the lock: `mkdir` is atomic. A lock whose owner process is gone is stale and
+ * taken over.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NanoError } from '../errors.js';
 
-const WAIT_LIMIT_MS = 30_000;
+export interface LockOptions {
+  /** The lock folder's name inside `.nano/`. */
+  name?: string;
+  /** How long to wait for another holder before giving up. */
+  waitLimitMs?: number;
+}
 const RETRY_MS = 15;
 
 function alive(pid: number): boolean {
@@ -30,10 +37,14 @@ async function ownerOf(lock: string): Promise<number | undefined> {
   }
 }
 
-export async function withBuildLock<T>(nanoDir: string, work: () => Promise<T>): Promise<T> {
-  const lock = join(nanoDir, 'build.lock');
+export async function withBuildLock<T>(
+  nanoDir: string,
+  work: () => Promise<T>,
+  { name = 'build.lock', waitLimitMs = 30_000 }: LockOptions = {},
+): Promise<T> {
+  const lock = join(nanoDir, name);
   await mkdir(nanoDir, { recursive: true });
-  const deadline = Date.now() + WAIT_LIMIT_MS;
+  const deadline = Date.now() + waitLimitMs;
   let ownerMissingSince: number | undefined;
   for (;;) {
     try {
@@ -55,7 +66,7 @@ export async function withBuildLock<T>(nanoDir: string, work: () => Promise<T>):
     if (Date.now() > deadline) {
       throw new NanoError(
         'BuildFailed',
-        `another build of this project (pid ${owner ?? 'unknown'}) has held ${lock} for ${WAIT_LIMIT_MS / 1000} s`,
+        `another build of this project (pid ${owner ?? 'unknown'}) has held ${lock} for ${waitLimitMs / 1000} s`,
         {
           value: lock,
           hint: 'wait for it to finish, or remove the folder if no nano process is running',

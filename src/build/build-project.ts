@@ -22,6 +22,8 @@ import { MANIFEST_FILE, MANIFEST_VERSION, readManifest, type BuildManifest, type
 
 /** Bumped whenever the builder's output changes for the same input. */
 const BUILDER_REVISION = 1;
+/** How long a build waits for another process's `build:` commands (a compiler may take minutes). */
+const COMMANDS_WAIT_LIMIT_MS = 10 * 60_000;
 
 export type BuildStatus = 'built' | 'up to date';
 
@@ -61,6 +63,8 @@ export interface BuildOptions {
    * whose `watch:` files changed, since a compiler is slow and an unchanged input needs no second run.
    */
   runCommandsOf?: readonly string[];
+  /** Stops running `build:` commands; the build then fails. */
+  signal?: AbortSignal;
   onProgress?: (event: { name: string; index: number; total: number }) => void;
   onCommand?: (event: { command: string; functions: readonly string[] }) => void;
 }
@@ -178,22 +182,33 @@ export async function buildProject(config: ResolvedConfig, options: BuildOptions
 
   const buildDir = buildDirOf(config);
   const previous = await previousBuild(buildDir);
-  const selected = options.only?.length ? config.functions.filter((fn) => options.only?.includes(fn.name)) : config.functions;
+  const requested = options.only?.length ? config.functions.filter((fn) => options.only?.includes(fn.name)) : config.functions;
+  const runFor = new Set(options.runCommandsOf ?? requested.map((fn) => fn.name));
+  const commands = new Set(requested.flatMap((fn) => (fn.build !== undefined && runFor.has(fn.name) ? [fn.build] : [])));
+  // A command that runs writes the sources of every function sharing it: they are all built from what it
+  // wrote (even with --function naming one of them), and all fail with it.
+  const withCommands = config.functions.filter((fn) => fn.build !== undefined && commands.has(fn.build));
+  const selected = config.functions.filter((fn) => requested.includes(fn) || withCommands.includes(fn));
 
-  const runFor = new Set(options.runCommandsOf ?? selected.map((fn) => fn.name));
-  const withCommands = selected.filter((fn) => fn.build !== undefined && runFor.has(fn.name));
-  const commanded = await runCommands(config, withCommands, display, options.onCommand);
-
-  const built: Built[] = [];
-  const problems: Problem[] = [...commanded.problems];
-  for (const [index, fn] of selected.entries()) {
-    // Its stale output must not pass for a build of what the command failed on.
-    if (commanded.failed.has(fn.name)) continue;
-    options.onProgress?.({ name: fn.name, index, total: selected.length });
-    const outcome = await buildFunction(fn, buildDir, previous.get(fn.name), display);
-    if (Array.isArray(outcome)) problems.push(...outcome);
-    else if (outcome) built.push(outcome);
-  }
+  const runAndCompile = async () => {
+    const commanded = await runCommands(config, withCommands, display, options);
+    const built: Built[] = [];
+    const problems: Problem[] = [...commanded.problems];
+    for (const [index, fn] of selected.entries()) {
+      // Its stale output must not pass for a build of what the command failed on.
+      if (commanded.failed.has(fn.name)) continue;
+      options.onProgress?.({ name: fn.name, index, total: selected.length });
+      const outcome = await buildFunction(fn, buildDir, previous.get(fn.name), display);
+      if (Array.isArray(outcome)) problems.push(...outcome);
+      else if (outcome) built.push(outcome);
+    }
+    return { commanded, built, problems };
+  };
+  // Two processes running one compiler on the same output would read each other's half-written files.
+  const { commanded, built, problems } =
+    withCommands.length > 0
+      ? await withBuildLock(dirname(buildDir), runAndCompile, { name: 'commands.lock', waitLimitMs: COMMANDS_WAIT_LIMIT_MS })
+      : await runAndCompile();
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 error' : `${problems.length} errors`;
     throw new ProblemsError('BuildFailed', `build failed with ${count}; ${display(buildDir)} was left as it was:`, problems);
@@ -239,7 +254,7 @@ async function runCommands(
   config: ResolvedConfig,
   functions: readonly ResolvedFunction[],
   display: (path: string) => string,
-  onCommand: BuildOptions['onCommand'],
+  { onCommand, signal }: BuildOptions,
 ): Promise<CommandsOutcome> {
   const outcome: CommandsOutcome = { reports: [], problems: [], failed: new Set() };
   const owners = new Map<string, string[]>();
@@ -248,13 +263,16 @@ async function runCommands(
   }
   for (const [command, names] of owners) {
     onCommand?.({ command, functions: names });
-    const run = await runBuildCommand(command, config.dir);
+    const run = await runBuildCommand(command, config.dir, { signal });
     outcome.reports.push({ command, functions: names, durationMs: run.durationMs });
     if (run.ok) continue;
     for (const name of names) {
       outcome.failed.add(name);
+      const at = config.functions.find((fn) => fn.name === name)?.buildAt;
       outcome.problems.push({
         file: display(config.file),
+        line: at?.line,
+        column: at?.column,
         path: `functions.${name}.build`,
         message: `the build command \`${command}\` ${run.outcome}${run.outputTail ? '; its output ended with:' : ' and printed nothing'}`,
         detail: run.outputTail ? run.outputTail.replace(/^/gm, '    ') : undefined,

@@ -34,6 +34,8 @@ export interface ResolvedFunction {
   readonly sourceRelative: string;
   /** A shell command that writes the source (a compiler), run in the project folder before the source is read. */
   readonly build: string | undefined;
+  /** Where `build:` is written in nano.yml, for the build's messages about it. */
+  readonly buildAt: { readonly line?: number; readonly column?: number } | undefined;
   readonly entry: string;
   readonly description: string | undefined;
   readonly limits: Readonly<Limits>;
@@ -140,7 +142,10 @@ export async function resolveConfig(configPath: string, options: ResolveOptions 
 
   const raw = substituted.value as RawConfig;
   const dir = dirname(file);
-  const functions = Object.entries(raw.functions).map(([name, fn]) => resolveFunction(name, fn, raw, dir));
+  const functions = Object.entries(raw.functions).map(([name, fn]) => {
+    const buildAt = fn.build === undefined ? undefined : source.problem(['functions', name, 'build'], '', 'value');
+    return resolveFunction(name, fn, raw, dir, buildAt && { line: buildAt.line, column: buildAt.column });
+  });
   const semanticProblems = [...(await checkSources(functions, source)), ...checkRoutes(raw, source)];
   if (semanticProblems.length > 0) throw invalid(shown, semanticProblems);
 
@@ -165,7 +170,13 @@ function routesOf(fn: RawFunction): RawRoute[] {
   return Array.isArray(fn.http) ? fn.http : [fn.http];
 }
 
-function resolveFunction(name: string, fn: RawFunction, raw: RawConfig, dir: string): ResolvedFunction {
+function resolveFunction(
+  name: string,
+  fn: RawFunction,
+  raw: RawConfig,
+  dir: string,
+  buildAt: ResolvedFunction['buildAt'],
+): ResolvedFunction {
   const defaults = raw.defaults ?? {};
   // The schema has checked both durations, so parseDuration cannot miss here.
   const duration = (own: number | string | undefined, inherited: number | string | undefined, builtin: number) =>
@@ -175,6 +186,7 @@ function resolveFunction(name: string, fn: RawFunction, raw: RawConfig, dir: str
     source: resolve(dir, fn.source),
     sourceRelative: fn.source,
     build: fn.build,
+    buildAt,
     entry: fn.entry ?? '_start',
     description: fn.description,
     limits: {

@@ -49,7 +49,7 @@ function ownersOf(
 export async function buildServable(
   config: ResolvedConfig,
   cwd: string,
-  { runCommandsOf, onCommand }: Pick<BuildOptions, 'runCommandsOf' | 'onCommand'> = {},
+  commandOptions: Pick<BuildOptions, 'runCommandsOf' | 'onCommand' | 'signal'> = {},
 ): Promise<ServableBuild> {
   const failures = new Map<string, Problem[]>();
   let firstError: ProblemsError | undefined;
@@ -60,8 +60,8 @@ export async function buildServable(
       const result = await buildProject(config, {
         cwd,
         only: retry ? names : undefined,
-        runCommandsOf: retry ? [] : runCommandsOf,
-        onCommand,
+        ...commandOptions,
+        runCommandsOf: retry ? [] : commandOptions.runCommandsOf,
       });
       return { result, failures, error: firstError };
     } catch (error) {

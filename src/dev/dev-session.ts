@@ -13,6 +13,7 @@ import type { BuildOptions } from '../build/index.js';
 import { resolveConfig, type ResolvedConfig } from '../config/index.js';
 import { ProblemsError } from '../errors.js';
 import type { ExecutorOptions } from '../runtime/index.js';
+import { ContentFilter } from './content-filter.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import type { ServedFunction } from './load-build.js';
 import { watchProject, type ProjectWatcher } from './project-watcher.js';
@@ -76,6 +77,8 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
   const watching = options.watch ?? true;
   const internalError = (error: unknown) => options.onInternalError?.(error);
   const config = await resolveConfig(options.configPath, { stage: options.stage, env: options.env, cwd: options.cwd });
+  // Aborted by close(): a `build:` command still running is stopped, so closing never waits on a compiler.
+  const stopping = new AbortController();
   const server = await startDevServer({
     port: options.port,
     host: options.host,
@@ -92,6 +95,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     env: options.env,
     cwd: options.cwd,
     onCommand: options.onCommand,
+    signal: stopping.signal,
   });
 
   let watcher: ProjectWatcher | undefined;
@@ -113,10 +117,13 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     if (watching) {
       const events = new ReloadScheduler({ debounceMs: options.debounceMs ?? DEFAULT_DEBOUNCE_MS, run, onError: internalError });
       scheduler = events;
+      const contents = new ContentFilter();
       watcher = await watchProject(watchPlan(config), {
         onChange: (path) => {
-          // Only what the plan in force cares about; the build's own output never gets here.
-          if (watcher === undefined || watcher.plan.classify(path) !== undefined) events.notify(path);
+          // Only what the plan in force cares about (the build's own output never gets here), and only
+          // when the bytes changed.
+          if (watcher !== undefined && watcher.plan.classify(path) === undefined) return;
+          void contents.changed(path).then((changed) => changed && events.notify(path), internalError);
         },
         onError: (error) => (options.onWatchError ?? internalError)(error),
       });
@@ -149,6 +156,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
         await scheduler?.idle();
       },
       close: async () => {
+        stopping.abort();
         await watcher?.close();
         await scheduler?.close();
         await server.close();
@@ -156,6 +164,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     };
     return session;
   } catch (error) {
+    stopping.abort();
     await watcher?.close();
     await scheduler?.close();
     await server.close();

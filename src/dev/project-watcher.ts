@@ -5,6 +5,13 @@
  * be ready before the old one closes, so no edit falls between the two.
  * Every callback is guarded: an error in a listener, or in chokidar itself,
  * is reported and the watching goes on.
+ *
+ * A second look: chokidar reports at most one 'change' per path in 50 ms and
+ * drops the others rather than reporting the last one late, so a save that
+ * follows another quickly (a formatter saving after the editor) would go
+ * unseen. Every path reported is therefore reported once more a little later;
+ * the consumer compares contents (content-filter.ts), so the second report
+ * costs nothing when nothing changed in between.
  */
 import { watch, type FSWatcher } from 'chokidar';
 import type { WatchPlan } from './watch-plan.js';
@@ -15,6 +22,9 @@ export interface ProjectWatcher {
   update(plan: WatchPlan): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Longer than chokidar's 50 ms throttle of 'change' events. */
+const SECOND_LOOK_MS = 75;
 
 export interface WatchCallbacks {
   /** A watched path was added, changed or removed. */
@@ -30,7 +40,9 @@ async function open(plan: WatchPlan, callbacks: WatchCallbacks): Promise<FSWatch
     // Polling would add its interval to every save; the OS events are immediate.
     usePolling: false,
   });
-  watcher.on('all', (_event, path) => {
+  watcher.on('all', (event, path) => {
+    // A folder's coming or going means nothing by itself: the files in it have events of their own.
+    if (event === 'addDir' || event === 'unlinkDir') return;
     try {
       callbacks.onChange(path);
     } catch (error) {
@@ -48,7 +60,38 @@ async function open(plan: WatchPlan, callbacks: WatchCallbacks): Promise<FSWatch
   return watcher;
 }
 
-export async function watchProject(plan: WatchPlan, callbacks: WatchCallbacks): Promise<ProjectWatcher> {
+/** Calls `onChange` for every path, and again SECOND_LOOK_MS after its latest report. */
+function withSecondLook(callbacks: WatchCallbacks): WatchCallbacks & { stop(): void } {
+  const pending = new Map<string, NodeJS.Timeout>();
+  const report = (path: string) => {
+    try {
+      callbacks.onChange(path);
+    } catch (error) {
+      callbacks.onError(error);
+    }
+  };
+  return {
+    onChange(path) {
+      report(path);
+      clearTimeout(pending.get(path));
+      pending.set(
+        path,
+        setTimeout(() => {
+          pending.delete(path);
+          report(path);
+        }, SECOND_LOOK_MS),
+      );
+    },
+    onError: (error) => callbacks.onError(error),
+    stop() {
+      pending.forEach(clearTimeout);
+      pending.clear();
+    },
+  };
+}
+
+export async function watchProject(plan: WatchPlan, given: WatchCallbacks): Promise<ProjectWatcher> {
+  const callbacks = withSecondLook(given);
   let current = await open(plan, callbacks);
   let currentPlan = plan;
   let closed = false;
@@ -73,6 +116,7 @@ export async function watchProject(plan: WatchPlan, callbacks: WatchCallbacks): 
     },
     async close() {
       closed = true;
+      callbacks.stop();
       await current.close();
     },
   };

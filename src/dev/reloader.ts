@@ -65,6 +65,8 @@ export interface ReloaderOptions {
   cwd: string;
   /** A `build:` command starts (a compiler may take seconds: worth saying). */
   onCommand?: BuildOptions['onCommand'];
+  /** Stops a running `build:` command (the session is closing). */
+  signal?: AbortSignal;
 }
 
 const emptyManifest = (config: ResolvedConfig): BuildManifest => ({
@@ -121,11 +123,10 @@ export class Reloader {
   }
 
   private async buildAndSwap(config: ResolvedConfig, request: ReloadRequest, report: ReloadReport): Promise<void> {
-    // Compilers run on the first build and for a new nano.yml; after that only for the functions whose inputs changed.
-    const everything = request.paths.length === 0 || request.configChanged;
     const built = await buildServable(config, this.options.cwd, {
-      runCommandsOf: everything ? undefined : request.functions,
+      runCommandsOf: this.commandsToRun(config, request),
       onCommand: this.options.onCommand,
+      signal: this.options.signal,
     });
     const loaded = await this.options.loader.load(built.result ?? { manifest: emptyManifest(config), artifacts: new Map() }, {
       keep: built.failures.keys(),
@@ -151,6 +152,20 @@ export class Reloader {
       reported.set(name, text);
     }
     this.reported = reported;
+  }
+
+  /**
+   * Whose `build:` commands run: everyone's at the first build; after that, those whose `watch:` files
+   * changed, and those whose command is new in nano.yml. A compiler takes seconds: a timeout changed in
+   * nano.yml is no reason to run it.
+   */
+  private commandsToRun(config: ResolvedConfig, request: ReloadRequest): readonly string[] | undefined {
+    if (request.paths.length === 0) return undefined;
+    const before = new Map(this.current.functions.map((fn) => [fn.name, fn.build]));
+    const newCommands = request.configChanged
+      ? config.functions.filter((fn) => fn.build !== undefined && (!before.has(fn.name) || before.get(fn.name) !== fn.build))
+      : [];
+    return [...new Set([...request.functions, ...newCommands.map((fn) => fn.name)])];
   }
 
   private finish(report: ReloadReport, started: number): ReloadReport {

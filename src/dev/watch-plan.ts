@@ -58,9 +58,13 @@ export function watchPlan(config: ResolvedConfig): WatchPlan {
   const nanoDir = resolve(config.dir, '.nano');
   const fileOwners = new Map<string, string[]>();
   fileOwners.set(config.file, []);
+  // A source written by a `build:` command is its output: a change of it must never rerun the command,
+  // even when a `watch:` glob covers it, or every build would trigger the next.
+  const outputs = new Set(config.functions.flatMap((fn) => (fn.build === undefined ? [] : [fn.source])));
   for (const fn of config.functions) {
-    // A source written by a `build:` command is its output: watching it would rebuild on every build.
-    if (fn.build === undefined) fileOwners.set(fn.source, [...(fileOwners.get(fn.source) ?? []), fn.name]);
+    if (fn.build !== undefined) continue;
+    outputs.delete(fn.source); // (the source of a function without a command as well: a user edits it)
+    fileOwners.set(fn.source, [...(fileOwners.get(fn.source) ?? []), fn.name]);
   }
 
   const globs: GlobWatch[] = [];
@@ -71,6 +75,7 @@ export function watchPlan(config: ResolvedConfig): WatchPlan {
       if (!scan.isGlob) {
         // A plain path: watched by name, like a source.
         const file = resolve(pattern);
+        if (outputs.has(file)) continue;
         fileOwners.set(file, [...(fileOwners.get(file) ?? []), fn.name]);
         continue;
       }
@@ -90,7 +95,7 @@ export function watchPlan(config: ResolvedConfig): WatchPlan {
     relative(base, path)
       .split(sep)
       .some((part) => EXCLUDED_DIRS.has(part));
-  const isOwnOutput = (path: string) => within(nanoDir, path);
+  const isOwnOutput = (path: string) => within(nanoDir, path) || outputs.has(path);
 
   return {
     roots: rootList,

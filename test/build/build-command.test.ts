@@ -11,6 +11,8 @@ import { buildProject } from '../../src/build/index.js';
 import { resolveConfig } from '../../src/config/index.js';
 import { ProblemsError } from '../../src/errors.js';
 import { removeTempProjects, snapshotTree, tempProject, yml } from '../helpers/project.js';
+import { until } from '../dev/dev-process.js';
+import { isAlive } from '../helpers/cli-process.js';
 
 afterEach(removeTempProjects);
 
@@ -78,6 +80,91 @@ describe('build: commands', () => {
     expect(await runs()).toBe(1);
   });
 
+  it('builds every function sharing a command that ran, and fails them all with it, even when asked for one', async () => {
+    const command = 'node gen.mjs a b';
+    const { dir, config } = await project([
+      '  a:',
+      '    source: out/a.wat',
+      `    build: ${command}`,
+      '  b:',
+      '    source: out/b.wat',
+      `    build: ${command}`,
+    ]);
+    const result = await buildProject(config, { cwd: dir, only: ['a'] });
+    // b's source was rewritten by the command: it is built from it, not dropped from the manifest as stale.
+    expect(result.manifest.functions.map((fn) => fn.name)).toEqual(['a', 'b']);
+    expect(result.reports.map((report) => report.name)).toEqual(['a', 'b']);
+
+    // A failed run leaves nothing to build either function from, whichever one the command ran for.
+    await writeFile(
+      join(dir, 'gen.mjs'),
+      "import { writeFileSync } from 'node:fs';\nwriteFileSync('out/b.wat', '(module)');\nprocess.exit(1);\n",
+    );
+    const error = await buildError(buildProject(config, { cwd: dir, runCommandsOf: ['a'] }));
+    expect(error.problems.map((problem) => problem.path)).toEqual(['functions.a.build', 'functions.b.build']);
+  });
+
+  it('quotes the last 30 lines of a long output, and says when earlier output was dropped', async () => {
+    const { dir, config } = await project(['  seven:', '    source: out/seven.wat', '    build: node noisy.mjs'], {
+      'noisy.mjs': "for (let i = 1; i <= 100; i++) console.log('line ' + i);\nprocess.exit(2);\n",
+    });
+    const detail = (await buildError(buildProject(config, { cwd: dir }))).problems[0]?.detail?.split('\n');
+    expect(detail).toHaveLength(31);
+    expect(detail?.[0]).toBe('    … (70 earlier lines)');
+    expect(detail?.[1]).toBe('    line 71');
+    expect(detail?.at(-1)).toBe('    line 100');
+
+    await writeFile(join(dir, 'noisy.mjs'), "process.stdout.write('x'.repeat(100_000) + '\\nlast words\\n');\nprocess.exit(2);\n");
+    const cut = (await buildError(buildProject(config, { cwd: dir }))).problems[0]?.detail?.split('\n');
+    expect(cut?.[0]).toBe('    … (earlier output dropped)');
+    expect(cut?.at(-1)).toBe('    last words');
+  });
+
+  it('says so when the command is not found', async () => {
+    const { dir, config } = await project(['  seven:', '    source: out/seven.wat', '    build: no-such-compiler-here --fast']);
+    const problem = (await buildError(buildProject(config, { cwd: dir }))).problems[0];
+    expect(problem?.message).toBe('the build command `no-such-compiler-here --fast` exited with code 127; its output ended with:');
+    expect(problem?.detail).toContain('no-such-compiler-here');
+  });
+
+  it('stops a running command and what it started when the build is aborted', async () => {
+    const { dir, config } = await project(['  seven:', '    source: out/seven.wat', '    build: node hang.mjs && echo never'], {
+      'hang.mjs':
+        "import { writeFileSync } from 'node:fs';\nwriteFileSync('hang.pid', String(process.pid));\nsetInterval(() => {}, 1000);\n",
+    });
+    const controller = new AbortController();
+    const building = buildProject(config, { cwd: dir, signal: controller.signal });
+    const pid = await until(
+      () => readFile(join(dir, 'hang.pid'), 'utf8').then(Number),
+      (value) => value > 0,
+      'the compiler to start',
+    );
+    controller.abort();
+    const error = await buildError(building);
+    expect(error.problems[0]?.message).toBe(
+      'the build command `node hang.mjs && echo never` was stopped: the build was aborted and printed nothing',
+    );
+    await until(
+      async () => isAlive(pid),
+      (alive) => !alive,
+      'the compiler to be gone',
+    );
+  });
+
+  it('does not wait for a background process the command left holding its output', async () => {
+    const { dir, config } = await project(['  seven:', '    source: out/seven.wat', '    build: node linger.mjs & node gen.mjs seven'], {
+      'linger.mjs':
+        "import { writeFileSync } from 'node:fs';\nwriteFileSync('linger.pid', String(process.pid));\nsetTimeout(() => {}, 60_000);\n",
+    });
+    try {
+      const result = await buildProject(config, { cwd: dir });
+      expect(result.reports).toMatchObject([{ name: 'seven', status: 'built' }]);
+    } finally {
+      const pid = Number(await readFile(join(dir, 'linger.pid'), 'utf8').catch(() => '0'));
+      if (pid > 0 && isAlive(pid)) process.kill(pid);
+    }
+  });
+
   it('finds a compiler installed in the project’s node_modules/.bin by name', async () => {
     const { dir, config } = await project(['  seven:', '    source: out/seven.wat', '    build: fake-compiler seven'], {
       'node_modules/.bin/fake-compiler': '#!/bin/sh\nexec node gen.mjs "$@"\n',
@@ -101,6 +188,8 @@ describe('build: commands', () => {
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatchObject({
       file: 'nano.yml',
+      line: 5,
+      column: 12,
       path: 'functions.seven.build',
       function: 'seven',
       message: 'the build command `node gen.mjs seven` exited with code 3; its output ended with:',

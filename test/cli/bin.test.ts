@@ -5,14 +5,21 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../dev/dev-process.js';
+import { isAlive, killStrayProcesses, startCli } from '../helpers/cli-process.js';
 import { COLOUR } from '../helpers/io.js';
 import { removeTempProjects, tempProject, yml } from '../helpers/project.js';
 import { ANSWER_WAT, SUM_WAT } from '../helpers/wat.js';
 
 const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 
-afterEach(removeTempProjects);
+afterEach(async () => {
+  await killStrayProcesses();
+  await removeTempProjects();
+});
 
 beforeAll(() => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` before these tests (\`npm test\` does)`);
@@ -56,5 +63,28 @@ describe('the nano executable', () => {
 
     const misused = nano(['build', '--no-such-flag'], dir);
     expect(misused.status).toBe(2);
+  });
+
+  it('on Ctrl-C during a build command, ends with the command and everything it started', async () => {
+    const dir = await tempProject({
+      'nano.yml': yml('service: demo', 'functions:', '  gen:', '    source: out/gen.wasm', '    build: node hang.mjs; echo never'),
+      'hang.mjs':
+        "import { writeFileSync } from 'node:fs';\nwriteFileSync('hang.pid', String(process.pid));\nsetInterval(() => {}, 1000);\n",
+    });
+    const build = startCli(['build'], { cwd: dir });
+    const pid = await until(
+      () => readFile(join(dir, 'hang.pid'), 'utf8').then(Number),
+      (value) => value > 0,
+      'the command to start',
+    );
+    // What a terminal's Ctrl-C sends to nano's process group; the command, in a group of its own, gets it from nano.
+    build.child.kill('SIGINT');
+    expect(await build.exited).toBeNull(); // ended by the signal, as without the forwarding
+    expect(build.child.signalCode).toBe('SIGINT');
+    await until(
+      async () => isAlive(pid),
+      (alive) => !alive,
+      'the command to end',
+    );
   });
 });

@@ -32,7 +32,10 @@ async function nanoImporting(args: string[]) {
     cwd: REPO_ROOT,
     env: { ...process.env, NANO_TEST_IMPORT_LOG: log },
     encoding: 'utf8',
+    // spawnSync blocks the event loop, so vitest's own timeout could not end a hung child.
+    timeout: 20_000,
   });
+  expect(run.error).toBeUndefined();
   const urls = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
   const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
   return { ...run, packages: [...packages].sort() };

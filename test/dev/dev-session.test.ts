@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startDevSession, type DevSession, type ReloadReport } from '../../src/dev/index.js';
 import { removeTempProjects, tempProject, writeFiles, yml } from '../helpers/project.js';
 import { answerWat, SUM_WAT } from '../helpers/wat.js';
+import { isAlive } from '../helpers/cli-process.js';
 import { saveAtomically, until } from './dev-process.js';
 
 let session: DevSession | undefined;
@@ -42,6 +43,26 @@ async function start(files: Record<string, string>, debounceMs = 30) {
 }
 
 const answer = async (s: DevSession, name = 'answer') => (await s.server.executor.invoke(name)).value;
+
+/**
+ * A `build:` command: `node gen.mjs [folder]` turns <folder>/value.txt into <folder>/out/gen.wat (and a
+ * gen.txt beside it, always the same); runs.log counts its runs. `fail` fails it, `hang` makes it hang.
+ */
+const GENERATOR = [
+  "import { appendFileSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';",
+  "const folder = process.argv[2] ?? '.';",
+  "const value = readFileSync(folder + '/value.txt', 'utf8').trim();",
+  "appendFileSync('runs.log', 'run\\n');",
+  "if (value === 'fail') { console.error('bad value'); process.exit(1); }",
+  "if (value === 'hang') { writeFileSync('hang.pid', String(process.pid)); setInterval(() => {}, 1000); }",
+  'else {',
+  "  mkdirSync(folder + '/out', { recursive: true });",
+  "  writeFileSync(folder + '/out/gen.wat', '(module (func (export \"_start\") (result i32) i32.const ' + value + '))');",
+  "  writeFileSync(folder + '/out/gen.txt', 'generated');",
+  '}',
+].join('\n');
+
+const runsIn = async (dir: string) => (await readFile(join(dir, 'runs.log'), 'utf8')).split('\n').filter(Boolean).length;
 
 describe('startDevSession (in-process, real watcher)', () => {
   it('reloads on a change matching a function’s watch: glob, and ignores node_modules/ and unrelated files', async () => {
@@ -87,15 +108,6 @@ describe('startDevSession (in-process, real watcher)', () => {
   });
 
   it('reruns a build: command when its watch: inputs change, never because of its own output, and keeps the last good version when it fails', async () => {
-    // The command turns value.txt into a .wat; runs.log counts its runs.
-    const generator = [
-      "import { appendFileSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';",
-      "const value = readFileSync('value.txt', 'utf8').trim();",
-      "appendFileSync('runs.log', 'run\\n');",
-      "if (value === 'fail') { console.error('bad value'); process.exit(1); }",
-      "mkdirSync('out', { recursive: true });",
-      "writeFileSync('out/gen.wat', '(module (func (export \"_start\") (result i32) i32.const ' + value + '))');",
-    ].join('\n');
     const { dir, session, reports } = await start({
       'nano.yml': yml(
         'service: demo',
@@ -106,11 +118,10 @@ describe('startDevSession (in-process, real watcher)', () => {
         '    watch: value.txt',
         '  answer: { source: answer.wat }',
       ),
-      'gen.mjs': generator,
+      'gen.mjs': GENERATOR,
       'value.txt': '1',
       'answer.wat': answerWat(1),
     });
-    const runs = async () => (await readFile(join(dir, 'runs.log'), 'utf8')).split('\n').filter(Boolean).length;
     expect(await answer(session, 'gen')).toBe('1');
 
     await saveAtomically(join(dir, 'value.txt'), '2'); // whole, so that no reload reads it half-written
@@ -145,7 +156,113 @@ describe('startDevSession (in-process, real watcher)', () => {
     // Once for the first build and once per reload of value.txt (the sentinel's runs none).
     const valueReloads = reports.filter((report) => report.trigger.includes('value.txt')).length;
     expect(valueReloads).toBeGreaterThanOrEqual(2);
-    expect(await runs()).toBe(1 + valueReloads);
+    expect(await runsIn(dir)).toBe(1 + valueReloads);
+  });
+
+  it('settles when a watch: glob covers what the command writes, and reruns it for a new command, not for other nano.yml edits', async () => {
+    const yaml = (command: string, timeout: string) =>
+      yml(
+        'service: demo',
+        'functions:',
+        '  gen:',
+        '    source: src/out/gen.wat',
+        `    build: ${command}`,
+        '    watch: src/**', // covers the outputs: src/out/gen.wat (the source) and src/out/gen.txt
+        '  answer:',
+        '    source: answer.wat',
+        `    timeout: ${timeout}`,
+      );
+    const { dir, session, reports } = await start({
+      'nano.yml': yaml('node gen.mjs src', '1s'),
+      'gen.mjs': GENERATOR,
+      'src/value.txt': '1',
+      'answer.wat': answerWat(1),
+    });
+    let sentinel = 1;
+    /** An edit of answer.wat, served: the reloads of events before it have run. */
+    const settle = async () => {
+      sentinel++;
+      await writeFiles(dir, { 'answer.wat': answerWat(sentinel) });
+      await until(
+        () => answer(session),
+        (value) => value === String(sentinel),
+        'the sentinel reload',
+      );
+      await session.idle();
+      return runsIn(dir);
+    };
+    // gen.txt is rewritten by every run: its event reruns the command once, and then its bytes are the same.
+    // (A read that catches the file half-written can cost one more run; a loop never ends.)
+    let settled = await settle();
+    for (let round = 0; round < 10; round++) {
+      const next = await settle();
+      if (next === settled) break;
+      settled = next;
+    }
+    expect(await settle()).toBe(settled);
+    expect(settled).toBeLessThanOrEqual(4);
+    expect(reports.flatMap((report) => report.trigger)).not.toContain('src/out/gen.wat');
+
+    await writeFiles(dir, { 'nano.yml': yaml('node gen.mjs src', '2s') });
+    await until(
+      async () => reports.some((report) => report.changes.some((change) => change.changed?.includes('limits'))),
+      Boolean,
+      'the new timeout',
+    );
+    await session.idle();
+    expect(await runsIn(dir)).toBe(settled);
+
+    await writeFiles(dir, { 'nano.yml': yaml('node gen.mjs src --again', '2s') });
+    await until(
+      () => runsIn(dir),
+      (runs) => runs === settled + 1,
+      'the new command to run',
+    );
+  });
+
+  it('stops a build command that hangs when the session closes', async () => {
+    const { dir, session } = await start({
+      'nano.yml': yml(
+        'service: demo',
+        'functions:',
+        '  gen:',
+        '    source: out/gen.wat',
+        '    build: node gen.mjs',
+        '    watch: value.txt',
+      ),
+      'gen.mjs': GENERATOR,
+      'value.txt': '1',
+    });
+    await saveAtomically(join(dir, 'value.txt'), 'hang');
+    const pid = await until(
+      () => readFile(join(dir, 'hang.pid'), 'utf8').then(Number),
+      (value) => value > 0,
+      'the command to hang',
+    );
+    await session.close(); // does not wait for the compiler: the test's timeout would end it otherwise
+    await until(
+      async () => isAlive(pid),
+      (alive) => !alive,
+      'the hung command to be stopped',
+    );
+  });
+
+  it('serves a save made right after another one (chokidar drops a second change within 50 ms)', async () => {
+    const { dir, session, reports } = await start(
+      { 'nano.yml': yml('service: demo', 'functions:', '  answer: { source: answer.wat }'), 'answer.wat': answerWat(1) },
+      0,
+    );
+    await writeFiles(dir, { 'answer.wat': answerWat(2) });
+    // The point is the gap: shorter than chokidar's throttle, longer than the reload the first save starts.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await writeFiles(dir, { 'answer.wat': answerWat(3) });
+    await until(
+      () => answer(session),
+      (value) => value === '3',
+      'the second save to be served',
+    );
+    await session.idle();
+    expect(reports.every((report) => report.error === undefined)).toBe(true);
   });
 
   it('watches the folders a new nano.yml names, and stops watching a removed function’s source', async () => {

@@ -114,4 +114,21 @@ describe('watchPlan', () => {
     expect(plan.classify(join(dir, 'out/gen.wasm'))).toBeUndefined();
     expect(plan.classify(join(dir, 'src/lib/index.ts'))).toEqual({ config: false, functions: ['gen'] });
   });
+
+  it('never counts the command’s output as its input, even when a watch: glob or path names it', async () => {
+    const { dir, plan } = await planFor(
+      yml(
+        'service: demo',
+        'functions:',
+        '  gen:',
+        '    source: src/out.wat',
+        '    build: node gen.mjs',
+        '    watch: [src/**, src/out.wat]',
+      ),
+    );
+    expect(plan.files).toEqual([join(dir, 'nano.yml')]);
+    expect(plan.classify(join(dir, 'src/out.wat'))).toBeUndefined();
+    expect(plan.isIgnored(join(dir, 'src/out.wat'), file)).toBe(true);
+    expect(plan.classify(join(dir, 'src/main.ts'))).toEqual({ config: false, functions: ['gen'] });
+  });
 });

@@ -69,9 +69,9 @@ describe('the assemblyscript template', () => {
     expect(await greeting.json()).toEqual({ greeting: 'Hello, Jürgen!' });
     expect(await (await fetch(`${session.url}/exec/hello?name=a%22b+c`)).json()).toEqual({ greeting: 'Hello, a"b c!' });
 
-    const posted = await fetch(`${session.url}/hello`, { method: 'POST', body: 'x'.repeat(100_000) });
-    expect(await posted.json()).toEqual({ received: 100_000 });
-    expect(logs).toContain('received 100000 bytes');
+    const posted = await fetch(`${session.url}/hello`, { method: 'POST', body: 'x'.repeat(3_000_000) });
+    expect(await posted.json()).toEqual({ received: 3_000_000 });
+    expect(logs).toContain('received 3000000 bytes');
 
     const refused = await fetch(`${session.url}/hello`, { method: 'PUT' });
     expect(refused.status).toBe(405);

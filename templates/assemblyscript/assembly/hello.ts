@@ -9,17 +9,16 @@
 //
 // `process` is the WASI shim's (see asconfig.json): env, stdin, stdout, stderr.
 
-/** The whole request body, read from stdin in chunks. */
+/** The whole request body, read from stdin into one buffer of CONTENT_LENGTH bytes. */
 function readBody(): Uint8Array {
-  const chunk = new ArrayBuffer(16 * 1024);
-  let body = new Uint8Array(0);
-  for (let read = process.stdin.read(chunk); read > 0; read = process.stdin.read(chunk)) {
-    const grown = new Uint8Array(body.length + read);
-    grown.set(body);
-    grown.set(Uint8Array.wrap(chunk, 0, read), body.length);
-    body = grown;
+  const body = new Uint8Array(I32.parseInt(env("CONTENT_LENGTH") || "0"));
+  let length = 0;
+  while (length < body.length) {
+    const read = process.stdin.read(body.buffer, length);
+    if (read <= 0) break;
+    length += read;
   }
-  return body;
+  return body.subarray(0, length);
 }
 
 function env(name: string): string {
