@@ -17,11 +17,7 @@ async function fsyncDir(dir: string): Promise<void> {
 
 export const TEMP_MARK = '.tmp-';
 
-export async function writeFileDurably(
-  path: string,
-  data: Uint8Array | string,
-  hooks: { beforeRename?: () => void; afterRename?: () => void } = {},
-): Promise<void> {
+export async function writeFileDurably(path: string, data: Uint8Array | string, hooks: { beforeRename?: () => void } = {}): Promise<void> {
   const temp = join(dirname(path), `${basename(path)}${TEMP_MARK}${process.pid}-${Math.random().toString(36).slice(2)}`);
   const handle = await open(temp, 'w');
   try {
@@ -40,7 +36,5 @@ export async function writeFileDurably(
     await rm(temp, { force: true });
     throw error;
   }
-  // The new content is what a reader finds from here on, even if making the rename durable fails below.
-  hooks.afterRename?.();
   await fsyncDir(dirname(path));
 }

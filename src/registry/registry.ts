@@ -141,11 +141,9 @@ export class Registry {
       draft.deployments = draft.deployments.slice(-MAX_DEPLOYMENTS);
       await writeFileDurably(join(this.dataDir, STATE_FILE), `${JSON.stringify(draft, null, 1)}\n`, {
         beforeRename: () => failpoint('state-temp-written'),
-        // Adopted as soon as it is the file: should the folder's fsync then fail, the next commit still
-        // starts from what is on disk and gives no version number twice.
-        afterRename: () => (this.state = draft),
       });
       failpoint('after-state-write');
+      this.state = draft;
       return result;
     });
     this.queue = run.catch(() => undefined);
