@@ -91,17 +91,24 @@ function forward(signal: NodeJS.Signals): void {
   // Someone else listens (nano dev stops gracefully on Ctrl-C): they decide. Otherwise end as Node would have.
   if (process.listenerCount(signal) === 1) {
     for (const name of FORWARDED) process.off(name, forward);
+    forwarding = false;
     process.kill(process.pid, signal);
   }
 }
 
+/**
+ * Installed with the first command and kept: removed when the last command ends, a listener could miss a
+ * signal Node had already taken but not yet delivered, and the signal would be lost.
+ */
+let forwarding = false;
+
 function track(child: ChildProcess): () => void {
-  if (OWN_GROUP && running.size === 0) for (const name of FORWARDED) process.on(name, forward);
+  if (OWN_GROUP && !forwarding) {
+    for (const name of FORWARDED) process.on(name, forward);
+    forwarding = true;
+  }
   running.add(child);
-  return () => {
-    running.delete(child);
-    if (OWN_GROUP && running.size === 0) for (const name of FORWARDED) process.off(name, forward);
-  };
+  return () => running.delete(child);
 }
 
 export function runBuildCommand(command: string, dir: string, options: CommandOptions = {}): Promise<CommandRun> {
@@ -140,6 +147,8 @@ export function runBuildCommand(command: string, dir: string, options: CommandOp
     const finish = (ok: boolean, outcome: string) => {
       if (done) return;
       done = true;
+      // What ignored the SIGTERM of a stop goes now, rather than outliving the build.
+      if (stopped) stop(child, 'SIGKILL');
       untrack();
       signal?.removeEventListener('abort', onAbort);
       timers.forEach(clearTimeout);

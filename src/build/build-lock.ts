@@ -16,6 +16,8 @@ export interface LockOptions {
   name?: string;
   /** How long to wait for another holder before giving up. */
   waitLimitMs?: number;
+  /** Gives up waiting when aborted (nano dev closing). */
+  signal?: AbortSignal;
 }
 const RETRY_MS = 15;
 
@@ -40,7 +42,7 @@ async function ownerOf(lock: string): Promise<number | undefined> {
 export async function withBuildLock<T>(
   nanoDir: string,
   work: () => Promise<T>,
-  { name = 'build.lock', waitLimitMs = 30_000 }: LockOptions = {},
+  { name = 'build.lock', waitLimitMs = 30_000, signal }: LockOptions = {},
 ): Promise<T> {
   const lock = join(nanoDir, name);
   await mkdir(nanoDir, { recursive: true });
@@ -62,6 +64,9 @@ export async function withBuildLock<T>(
       await rm(lock, { recursive: true, force: true });
       ownerMissingSince = undefined;
       continue;
+    }
+    if (signal?.aborted) {
+      throw new NanoError('BuildFailed', `the build was stopped while waiting for ${lock}`, { value: lock });
     }
     if (Date.now() > deadline) {
       throw new NanoError(

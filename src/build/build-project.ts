@@ -204,11 +204,15 @@ export async function buildProject(config: ResolvedConfig, options: BuildOptions
     }
     return { commanded, built, problems };
   };
-  // Two processes running one compiler on the same output would read each other's half-written files.
-  const { commanded, built, problems } =
-    withCommands.length > 0
-      ? await withBuildLock(dirname(buildDir), runAndCompile, { name: 'commands.lock', waitLimitMs: COMMANDS_WAIT_LIMIT_MS })
-      : await runAndCompile();
+  // Two processes running one compiler on the same output would read each other's half-written files; a build
+  // that runs no command still reads what the commands write.
+  const { commanded, built, problems } = config.functions.some((fn) => fn.build !== undefined)
+    ? await withBuildLock(dirname(buildDir), runAndCompile, {
+        name: 'commands.lock',
+        waitLimitMs: COMMANDS_WAIT_LIMIT_MS,
+        signal: options.signal,
+      })
+    : await runAndCompile();
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 error' : `${problems.length} errors`;
     throw new ProblemsError('BuildFailed', `build failed with ${count}; ${display(buildDir)} was left as it was:`, problems);

@@ -1,12 +1,16 @@
 /**
- * Drops file events that changed nothing: an editor saving unchanged text, a
- * `touch`, a compiler rewriting an output byte for byte. Besides sparing a
- * reload, this is what ends the chain when a `build:` command writes a file
- * that its function's `watch:` globs cover (a `.d.ts`, a text format beside
- * the `.wasm`): the next run writes the same bytes, and that event stops here.
+ * Drops the paths of a batch of file events whose bytes did not change since
+ * the last batch that named them: an editor saving unchanged text, a `touch`,
+ * the watcher's second look (project-watcher.ts), a compiler rewriting an
+ * output byte for byte. Besides sparing a reload, this is what ends the chain
+ * when a `build:` command writes a file that its function's `watch:` globs
+ * cover (a `.d.ts`, a text format beside the `.wasm`): the next run writes the
+ * same bytes, and that path stops here.
  *
- * A path seen for the first time always counts as changed. Reads are taken
- * one at a time, in event order, so the fingerprint kept is the latest one.
+ * Files are read when a batch is due (after the debounce, and after the reload
+ * that ran the command), not when their events arrive: an event comes in the
+ * middle of a write, a batch after it. A path seen for the first time always
+ * counts as changed.
  */
 import { readFile } from 'node:fs/promises';
 import { sha256 } from '../build/hash.js';
@@ -22,17 +26,15 @@ async function fingerprintOf(path: string): Promise<string> {
 
 export class ContentFilter {
   private readonly seen = new Map<string, string>();
-  private queue: Promise<unknown> = Promise.resolve();
 
-  /** Whether `path` differs from what the last event for it found. */
-  changed(path: string): Promise<boolean> {
-    const answer = this.queue.then(async () => {
+  /** The paths whose content differs from what the last call found for them. */
+  async changed(paths: readonly string[]): Promise<string[]> {
+    const changed: string[] = [];
+    for (const path of paths) {
       const fingerprint = await fingerprintOf(path);
-      const before = this.seen.get(path);
+      if (this.seen.get(path) !== fingerprint) changed.push(path);
       this.seen.set(path, fingerprint);
-      return before !== fingerprint;
-    });
-    this.queue = answer;
-    return answer;
+    }
+    return changed;
   }
 }

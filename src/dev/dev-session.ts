@@ -100,10 +100,13 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
 
   let watcher: ProjectWatcher | undefined;
   let scheduler: ReloadScheduler | undefined;
+  const contents = new ContentFilter();
   const run = async (batch: ChangeBatch) => {
     if (!watcher) return;
+    const paths = await contents.changed(batch.paths);
+    if (paths.length === 0) return;
     const before = reloader.config;
-    const report = await reloader.reload({ paths: batch.paths, ...meaningOf(watcher.plan, batch.paths) });
+    const report = await reloader.reload({ paths, ...meaningOf(watcher.plan, paths) });
     try {
       options.onReload?.(report);
     } catch (error) {
@@ -117,13 +120,10 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     if (watching) {
       const events = new ReloadScheduler({ debounceMs: options.debounceMs ?? DEFAULT_DEBOUNCE_MS, run, onError: internalError });
       scheduler = events;
-      const contents = new ContentFilter();
       watcher = await watchProject(watchPlan(config), {
         onChange: (path) => {
-          // Only what the plan in force cares about (the build's own output never gets here), and only
-          // when the bytes changed.
-          if (watcher !== undefined && watcher.plan.classify(path) === undefined) return;
-          void contents.changed(path).then((changed) => changed && events.notify(path), internalError);
+          // Only what the plan in force cares about; the build's own output never gets here.
+          if (watcher === undefined || watcher.plan.classify(path) !== undefined) events.notify(path);
         },
         onError: (error) => (options.onWatchError ?? internalError)(error),
       });

@@ -81,6 +81,11 @@ export class Reloader {
   private current: ResolvedConfig;
   /** Problems last reported per failing function, to say them once rather than on every reload. */
   private reported = new Map<string, string>();
+  /**
+   * Functions whose `build:` command failed: what is on disk is not a build of theirs, so their command
+   * runs again at every reload until it succeeds (rather than their source being taken as it lies).
+   */
+  private failedCommands = new Set<string>();
 
   constructor(private readonly options: ReloaderOptions) {
     this.current = options.config;
@@ -152,12 +157,17 @@ export class Reloader {
       reported.set(name, text);
     }
     this.reported = reported;
+    this.failedCommands = new Set(
+      [...failures]
+        .filter(([name, problems]) => problems.some((problem) => problem.path === `functions.${name}.build`))
+        .map(([name]) => name),
+    );
   }
 
   /**
    * Whose `build:` commands run: everyone's at the first build; after that, those whose `watch:` files
-   * changed, and those whose command is new in nano.yml. A compiler takes seconds: a timeout changed in
-   * nano.yml is no reason to run it.
+   * changed, those whose command is new in nano.yml, and those whose command failed last time. A compiler
+   * takes seconds: a timeout changed in nano.yml is no reason to run it.
    */
   private commandsToRun(config: ResolvedConfig, request: ReloadRequest): readonly string[] | undefined {
     if (request.paths.length === 0) return undefined;
@@ -165,7 +175,7 @@ export class Reloader {
     const newCommands = request.configChanged
       ? config.functions.filter((fn) => fn.build !== undefined && (!before.has(fn.name) || before.get(fn.name) !== fn.build))
       : [];
-    return [...new Set([...request.functions, ...newCommands.map((fn) => fn.name)])];
+    return [...new Set([...request.functions, ...newCommands.map((fn) => fn.name), ...this.failedCommands])];
   }
 
   private finish(report: ReloadReport, started: number): ReloadReport {

@@ -58,14 +58,15 @@ export function watchPlan(config: ResolvedConfig): WatchPlan {
   const nanoDir = resolve(config.dir, '.nano');
   const fileOwners = new Map<string, string[]>();
   fileOwners.set(config.file, []);
-  // A source written by a `build:` command is its output: a change of it must never rerun the command,
-  // even when a `watch:` glob covers it, or every build would trigger the next.
-  const outputs = new Set(config.functions.flatMap((fn) => (fn.build === undefined ? [] : [fn.source])));
+  // A source written by a `build:` command is that function's output: a change of it must never rerun
+  // the command, even when the function's `watch:` globs cover it, or every build would trigger the next.
+  // (Another function may watch it: one built from the other's output.)
+  const writers = new Map<string, Set<string>>();
   for (const fn of config.functions) {
-    if (fn.build !== undefined) continue;
-    outputs.delete(fn.source); // (the source of a function without a command as well: a user edits it)
-    fileOwners.set(fn.source, [...(fileOwners.get(fn.source) ?? []), fn.name]);
+    if (fn.build !== undefined) writers.set(fn.source, new Set([...(writers.get(fn.source) ?? []), fn.name]));
+    else fileOwners.set(fn.source, [...(fileOwners.get(fn.source) ?? []), fn.name]);
   }
+  const writes = (name: string, path: string) => writers.get(path)?.has(name) === true;
 
   const globs: GlobWatch[] = [];
   for (const fn of config.functions) {
@@ -75,7 +76,7 @@ export function watchPlan(config: ResolvedConfig): WatchPlan {
       if (!scan.isGlob) {
         // A plain path: watched by name, like a source.
         const file = resolve(pattern);
-        if (outputs.has(file)) continue;
+        if (writes(fn.name, file)) continue;
         fileOwners.set(file, [...(fileOwners.get(file) ?? []), fn.name]);
         continue;
       }
@@ -95,7 +96,15 @@ export function watchPlan(config: ResolvedConfig): WatchPlan {
     relative(base, path)
       .split(sep)
       .some((part) => EXCLUDED_DIRS.has(part));
-  const isOwnOutput = (path: string) => within(nanoDir, path) || outputs.has(path);
+  const isOwnOutput = (path: string) => within(nanoDir, path);
+  /** The functions a change of `path` concerns, but never the ones whose command writes it. */
+  const concerned = (path: string) => {
+    const names = new Set(fileOwners.get(path) ?? []);
+    for (const glob of globs) {
+      if (within(glob.base, path) && !excludedBelow(glob.base, path) && glob.matches(path)) names.add(glob.name);
+    }
+    return [...names].filter((name) => !writes(name, path));
+  };
 
   return {
     roots: rootList,
@@ -104,6 +113,7 @@ export function watchPlan(config: ResolvedConfig): WatchPlan {
     key: JSON.stringify([rootList, files, [...patterns].sort()]),
     isIgnored(path, stats) {
       if (isOwnOutput(path)) return true;
+      if (writers.has(path)) return concerned(path).length === 0;
       if (fileOwners.has(path)) return false;
       // A root, or a folder above one (where the watcher waits for a root that does not exist yet).
       if ([...roots].some((root) => within(path, root))) return false;
@@ -114,13 +124,10 @@ export function watchPlan(config: ResolvedConfig): WatchPlan {
     },
     classify(path) {
       if (isOwnOutput(path)) return undefined;
-      const names = new Set(fileOwners.get(path) ?? []);
-      for (const glob of globs) {
-        if (within(glob.base, path) && !excludedBelow(glob.base, path) && glob.matches(path)) names.add(glob.name);
-      }
+      const names = concerned(path);
       const isConfig = path === config.file;
-      if (!isConfig && names.size === 0) return undefined;
-      return { config: isConfig, functions: [...names] };
+      if (!isConfig && names.length === 0) return undefined;
+      return { config: isConfig, functions: names };
     },
   };
 }

@@ -4,7 +4,7 @@
  * the build with its output and leaves .nano/build/ as it was. The commands
  * here are small node scripts that write a .wat, so no compiler is needed.
  */
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildProject } from '../../src/build/index.js';
@@ -149,6 +149,38 @@ describe('build: commands', () => {
       (alive) => !alive,
       'the compiler to be gone',
     );
+  });
+
+  it('kills what ignores the SIGTERM of an aborted build', async () => {
+    const { dir, config } = await project(['  seven:', '    source: out/seven.wat', '    build: node stubborn.mjs; echo after'], {
+      'stubborn.mjs':
+        "import { writeFileSync } from 'node:fs';\nprocess.on('SIGTERM', () => {});\nwriteFileSync('hang.pid', String(process.pid));\nsetInterval(() => {}, 1000);\n",
+    });
+    const controller = new AbortController();
+    const building = buildProject(config, { cwd: dir, signal: controller.signal });
+    const pid = await until(
+      () => readFile(join(dir, 'hang.pid'), 'utf8').then(Number),
+      (value) => value > 0,
+      'the compiler to start',
+    );
+    controller.abort();
+    await buildError(building);
+    await until(
+      async () => isAlive(pid),
+      (alive) => !alive,
+      'the stubborn process to be gone',
+    );
+  });
+
+  it('stops waiting for another process’s commands when the build is aborted', async () => {
+    const { dir, config } = await project(['  seven:', '    source: out/seven.wat', '    build: node gen.mjs seven']);
+    // Held by a live process (this one), as by a `nano deploy` compiling in another terminal.
+    await mkdir(join(dir, '.nano', 'commands.lock'), { recursive: true });
+    await writeFile(join(dir, '.nano', 'commands.lock', 'pid'), String(process.pid));
+    const controller = new AbortController();
+    const building = buildProject(config, { cwd: dir, signal: controller.signal });
+    controller.abort();
+    await expect(building).rejects.toThrow(/the build was stopped while waiting for .*commands\.lock/);
   });
 
   it('does not wait for a background process the command left holding its output', async () => {

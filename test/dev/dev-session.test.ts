@@ -153,10 +153,13 @@ describe('startDevSession (in-process, real watcher)', () => {
     );
     await session.idle();
     expect(new Set(reports.flatMap((report) => report.trigger))).toEqual(new Set(['value.txt', 'answer.wat']));
-    // Once for the first build and once per reload of value.txt (the sentinel's runs none).
+    // The failed command ran again with the sentinel's reload (what lies in out/ is no build of it): still v2.
+    expect(await answer(session, 'gen')).toBe('2');
+    expect(reports.at(-1)?.failures).toEqual([expect.objectContaining({ name: 'gen', serving: 2 })]);
+    // Once for the first build, once per reload of value.txt, and once for the sentinel's, after the failure.
     const valueReloads = reports.filter((report) => report.trigger.includes('value.txt')).length;
     expect(valueReloads).toBeGreaterThanOrEqual(2);
-    expect(await runsIn(dir)).toBe(1 + valueReloads);
+    expect(await runsIn(dir)).toBe(1 + valueReloads + 1);
   });
 
   it('settles when a watch: glob covers what the command writes, and reruns it for a new command, not for other nano.yml edits', async () => {

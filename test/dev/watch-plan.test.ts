@@ -131,4 +131,25 @@ describe('watchPlan', () => {
     expect(plan.isIgnored(join(dir, 'src/out.wat'), file)).toBe(true);
     expect(plan.classify(join(dir, 'src/main.ts'))).toEqual({ config: false, functions: ['gen'] });
   });
+
+  it('lets another function watch a command’s output (one built from the other’s)', async () => {
+    const { dir, plan } = await planFor(
+      yml(
+        'service: demo',
+        'functions:',
+        '  a:',
+        '    source: out/a.wasm',
+        '    build: node a.mjs',
+        '    watch: [out/**]',
+        '  b:',
+        '    source: out/b.wasm',
+        '    build: node b.mjs',
+        '    watch: [out/a.wasm]',
+      ),
+    );
+    expect(plan.classify(join(dir, 'out/a.wasm'))).toEqual({ config: false, functions: ['b'] });
+    expect(plan.isIgnored(join(dir, 'out/a.wasm'), file)).toBe(false);
+    // a's glob covers b's output too: a is rebuilt from it, and b is not rebuilt by its own output.
+    expect(plan.classify(join(dir, 'out/b.wasm'))).toEqual({ config: false, functions: ['a'] });
+  });
 });
