@@ -9,10 +9,11 @@
  * A second look: chokidar reports at most one 'change' per path in 50 ms and
  * drops the others rather than reporting the last one late, so a save that
  * follows another quickly (a formatter saving after the editor) would go
- * unseen. Every path reported is therefore reported once more a little later;
- * the consumer compares contents (content-filter.ts), so the second report
- * costs nothing when nothing changed in between.
+ * unseen. So each reported file is stat'ed when reported and again a little
+ * later, and reported once more if it changed in between. (Reporting it again
+ * unconditionally would restart the debounce of every save.)
  */
+import { stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'chokidar';
 import type { WatchPlan } from './watch-plan.js';
 
@@ -60,9 +61,20 @@ async function open(plan: WatchPlan, callbacks: WatchCallbacks): Promise<FSWatch
   return watcher;
 }
 
-/** Calls `onChange` for every path, and again SECOND_LOOK_MS after its latest report. */
+/** What tells one state of a file from the next without reading it. */
+async function signatureOf(path: string): Promise<string> {
+  try {
+    const stats = await stat(path);
+    return `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+  } catch (error) {
+    return `(${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+  }
+}
+
+/** Calls `onChange` for every path, and again SECOND_LOOK_MS later if the file changed since. */
 function withSecondLook(callbacks: WatchCallbacks): WatchCallbacks & { stop(): void } {
   const pending = new Map<string, NodeJS.Timeout>();
+  let stopped = false;
   const report = (path: string) => {
     try {
       callbacks.onChange(path);
@@ -74,16 +86,20 @@ function withSecondLook(callbacks: WatchCallbacks): WatchCallbacks & { stop(): v
     onChange(path) {
       report(path);
       clearTimeout(pending.get(path));
+      const first = signatureOf(path);
       pending.set(
         path,
         setTimeout(() => {
           pending.delete(path);
-          report(path);
+          void Promise.all([first, signatureOf(path)]).then(([before, now]) => {
+            if (!stopped && before !== now) report(path);
+          });
         }, SECOND_LOOK_MS),
       );
     },
     onError: (error) => callbacks.onError(error),
     stop() {
+      stopped = true;
       pending.forEach(clearTimeout);
       pending.clear();
     },
