@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildProject } from '../../src/build/index.js';
-import { resolveConfig } from '../../src/config/index.js';
+import { resolveConfig, type ResolvedConfig } from '../../src/config/index.js';
 import { ProblemsError } from '../../src/errors.js';
 import { removeTempProjects, snapshotTree, tempProject, yml } from '../helpers/project.js';
 import { until } from '../dev/dev-process.js';
@@ -46,6 +46,26 @@ const buildError = async (promise: Promise<unknown>): Promise<ProblemsError> => 
   expect(error).toBeInstanceOf(ProblemsError);
   return error as ProblemsError;
 };
+
+/** A build whose command writes hang.pid and never ends, aborted once the command runs. */
+async function abortedBuild(dir: string, config: ResolvedConfig): Promise<{ pid: number; error: ProblemsError }> {
+  const controller = new AbortController();
+  const building = buildProject(config, { cwd: dir, signal: controller.signal });
+  const pid = await until(
+    () => readFile(join(dir, 'hang.pid'), 'utf8').then(Number),
+    (value) => value > 0,
+    'the command to start',
+  );
+  controller.abort();
+  return { pid, error: await buildError(building) };
+}
+
+const gone = (pid: number) =>
+  until(
+    async () => isAlive(pid),
+    (alive) => !alive,
+    `process ${pid} to end`,
+  );
 
 describe('build: commands', () => {
   it('runs the command before reading the source, which need not exist when nano.yml is read', async () => {
@@ -132,23 +152,11 @@ describe('build: commands', () => {
       'hang.mjs':
         "import { writeFileSync } from 'node:fs';\nwriteFileSync('hang.pid', String(process.pid));\nsetInterval(() => {}, 1000);\n",
     });
-    const controller = new AbortController();
-    const building = buildProject(config, { cwd: dir, signal: controller.signal });
-    const pid = await until(
-      () => readFile(join(dir, 'hang.pid'), 'utf8').then(Number),
-      (value) => value > 0,
-      'the compiler to start',
-    );
-    controller.abort();
-    const error = await buildError(building);
+    const { pid, error } = await abortedBuild(dir, config);
     expect(error.problems[0]?.message).toBe(
       'the build command `node hang.mjs && echo never` was stopped: the build was aborted and printed nothing',
     );
-    await until(
-      async () => isAlive(pid),
-      (alive) => !alive,
-      'the compiler to be gone',
-    );
+    await gone(pid);
   });
 
   it('kills what ignores the SIGTERM of an aborted build', async () => {
@@ -156,20 +164,8 @@ describe('build: commands', () => {
       'stubborn.mjs':
         "import { writeFileSync } from 'node:fs';\nprocess.on('SIGTERM', () => {});\nwriteFileSync('hang.pid', String(process.pid));\nsetInterval(() => {}, 1000);\n",
     });
-    const controller = new AbortController();
-    const building = buildProject(config, { cwd: dir, signal: controller.signal });
-    const pid = await until(
-      () => readFile(join(dir, 'hang.pid'), 'utf8').then(Number),
-      (value) => value > 0,
-      'the compiler to start',
-    );
-    controller.abort();
-    await buildError(building);
-    await until(
-      async () => isAlive(pid),
-      (alive) => !alive,
-      'the stubborn process to be gone',
-    );
+    const { pid } = await abortedBuild(dir, config);
+    await gone(pid);
   });
 
   it('stops waiting for another process’s commands when the build is aborted', async () => {
