@@ -42,8 +42,6 @@ export interface CommandRun {
 }
 
 export interface CommandOptions {
-  /** The environment the command sees (PATH gains the node_modules/.bin folders). Default: process.env. */
-  env?: NodeJS.ProcessEnv;
   /** Stops the command (its whole process group) when aborted. */
   signal?: AbortSignal;
 }
@@ -130,7 +128,7 @@ export function runBuildCommand(command: string, dir: string, options: CommandOp
     const timers: NodeJS.Timeout[] = [];
     const child = spawn(command, {
       cwd: dir,
-      env: environmentFor(dir, options.env ?? process.env),
+      env: environmentFor(dir, process.env),
       shell: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: OWN_GROUP,

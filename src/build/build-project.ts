@@ -261,22 +261,22 @@ async function runCommands(
   { onCommand, signal }: BuildOptions,
 ): Promise<CommandsOutcome> {
   const outcome: CommandsOutcome = { reports: [], problems: [], failed: new Set() };
-  const owners = new Map<string, string[]>();
+  const owners = new Map<string, ResolvedFunction[]>();
   for (const fn of functions) {
-    if (fn.build !== undefined) owners.set(fn.build, [...(owners.get(fn.build) ?? []), fn.name]);
+    if (fn.build !== undefined) owners.set(fn.build, [...(owners.get(fn.build) ?? []), fn]);
   }
-  for (const [command, names] of owners) {
+  for (const [command, sharing] of owners) {
+    const names = sharing.map((fn) => fn.name);
     onCommand?.({ command, functions: names });
     const run = await runBuildCommand(command, config.dir, { signal });
     outcome.reports.push({ command, functions: names, durationMs: run.durationMs });
     if (run.ok) continue;
-    for (const name of names) {
+    for (const { name, buildAt } of sharing) {
       outcome.failed.add(name);
-      const at = config.functions.find((fn) => fn.name === name)?.buildAt;
       outcome.problems.push({
         file: display(config.file),
-        line: at?.line,
-        column: at?.column,
+        line: buildAt?.line,
+        column: buildAt?.column,
         path: `functions.${name}.build`,
         message: `the build command \`${command}\` ${run.outcome}${run.outputTail ? '; its output ended with:' : ' and printed nothing'}`,
         detail: run.outputTail ? run.outputTail.replace(/^/gm, '    ') : undefined,

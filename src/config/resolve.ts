@@ -35,7 +35,7 @@ export interface ResolvedFunction {
   /** A shell command that writes the source (a compiler), run in the project folder before the source is read. */
   readonly build: string | undefined;
   /** Where `build:` is written in nano.yml, for the build's messages about it. */
-  readonly buildAt: { readonly line?: number; readonly column?: number } | undefined;
+  readonly buildAt: { readonly line: number; readonly column: number } | undefined;
   readonly entry: string;
   readonly description: string | undefined;
   readonly limits: Readonly<Limits>;
@@ -143,8 +143,8 @@ export async function resolveConfig(configPath: string, options: ResolveOptions 
   const raw = substituted.value as RawConfig;
   const dir = dirname(file);
   const functions = Object.entries(raw.functions).map(([name, fn]) => {
-    const buildAt = fn.build === undefined ? undefined : source.problem(['functions', name, 'build'], '', 'value');
-    return resolveFunction(name, fn, raw, dir, buildAt && { line: buildAt.line, column: buildAt.column });
+    const buildAt = fn.build === undefined ? undefined : source.locate(['functions', name, 'build']);
+    return resolveFunction(name, fn, raw, dir, buildAt);
   });
   const semanticProblems = [...(await checkSources(functions, source)), ...checkRoutes(raw, source)];
   if (semanticProblems.length > 0) throw invalid(shown, semanticProblems);
