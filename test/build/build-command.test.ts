@@ -27,6 +27,16 @@ for (const name of process.argv.slice(2)) {
 }
 `;
 
+/** Functions a and b, their sources written by one shared command. */
+const sharing = (command: string) => [
+  '  a:',
+  '    source: out/a.wat',
+  `    build: ${command}`,
+  '  b:',
+  '    source: out/b.wat',
+  `    build: ${command}`,
+];
+
 async function project(functionsYml: string[], files: Record<string, string> = {}) {
   const dir = await tempProject({
     'nano.yml': yml('service: demo', 'functions:', ...functionsYml),
@@ -84,14 +94,7 @@ describe('build: commands', () => {
 
   it('runs a command shared by several functions once, and only for the functions asked for', async () => {
     const command = 'node gen.mjs a b';
-    const { dir, config, runs } = await project([
-      '  a:',
-      '    source: out/a.wat',
-      `    build: ${command}`,
-      '  b:',
-      '    source: out/b.wat',
-      `    build: ${command}`,
-    ]);
+    const { dir, config, runs } = await project(sharing(command));
     const result = await buildProject(config, { cwd: dir });
     expect(result.commands).toMatchObject([{ command, functions: ['a', 'b'] }]);
     expect(await runs()).toBe(1);
@@ -102,14 +105,7 @@ describe('build: commands', () => {
 
   it('builds every function sharing a command that ran, and fails them all with it, even when asked for one', async () => {
     const command = 'node gen.mjs a b';
-    const { dir, config } = await project([
-      '  a:',
-      '    source: out/a.wat',
-      `    build: ${command}`,
-      '  b:',
-      '    source: out/b.wat',
-      `    build: ${command}`,
-    ]);
+    const { dir, config } = await project(sharing(command));
     const result = await buildProject(config, { cwd: dir, only: ['a'] });
     // b's source was rewritten by the command: it is built from it, not dropped from the manifest as stale.
     expect(result.manifest.functions.map((fn) => fn.name)).toEqual(['a', 'b']);
