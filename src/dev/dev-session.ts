@@ -100,6 +100,12 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
 
   let watcher: ProjectWatcher | undefined;
   let scheduler: ReloadScheduler | undefined;
+  const shutDown = async () => {
+    stopping.abort();
+    await watcher?.close();
+    await scheduler?.close();
+    await server.close();
+  };
   const contents = new ContentFilter();
   const run = async (batch: ChangeBatch) => {
     if (!watcher) return;
@@ -155,19 +161,11 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       idle: async () => {
         await scheduler?.idle();
       },
-      close: async () => {
-        stopping.abort();
-        await watcher?.close();
-        await scheduler?.close();
-        await server.close();
-      },
+      close: shutDown,
     };
     return session;
   } catch (error) {
-    stopping.abort();
-    await watcher?.close();
-    await scheduler?.close();
-    await server.close();
+    await shutDown();
     throw error;
   }
 }
