@@ -6,7 +6,7 @@
  */
 import type { Abi, Limits } from '../config/types.js';
 import type { ImportRef, MemoryInfo, Signature, ValueType } from './manifest.js';
-import { describeAllowedImports, importsFor, WASI_MODULE } from './platform-abi.js';
+import { describeAllowedImports, importsFor, MAX_ENTRY_VALUES, WASI_MODULE } from './platform-abi.js';
 import { capOwnMemory, hasWasmMagic, readWasmLayout, WasmFormatError, type FuncType, type WasmLayout } from './wasm-reader.js';
 
 export interface ModuleCheckInput {
@@ -62,6 +62,10 @@ function entrySignature(layout: WasmLayout, fn: ModuleCheckInput, errors: string
   const unsupported = [...type.params, ...type.results].filter((t) => !NUMERIC.includes(t));
   if (unsupported.length > 0) {
     errors.push(`entry "${fn.entry}" uses ${unsupported.join(', ')}; nano passes and returns only i32, i64, f32 and f64`);
+    return undefined;
+  }
+  if (type.params.length > MAX_ENTRY_VALUES) {
+    errors.push(`entry "${fn.entry}" takes ${type.params.length} parameters; a nano function takes at most ${MAX_ENTRY_VALUES}`);
     return undefined;
   }
   if (type.results.length > 1) {

@@ -11,6 +11,14 @@ import type { Abi } from '../config/types.js';
 import type { FuncType } from './wasm-reader.js';
 
 export const PLATFORM_MODULE = 'platform';
+
+/**
+ * Most parameters or results an entry may have: each value of a call travels
+ * in a fixed-size slot of the runtime's shared buffer (8 bytes a value). The
+ * builder refuses wider entries, so the platform never accepts a module it
+ * cannot call.
+ */
+export const MAX_ENTRY_VALUES = 32;
 export const WASI_MODULE = 'wasi_snapshot_preview1';
 
 export type PlatformImport = { kind: 'function'; type: FuncType; doc: string } | { kind: 'memory'; doc: string };

@@ -16,3 +16,23 @@ export function checkServeFlags(flags: { port: number; workers: number; 'max-bod
   checkWholeNumber('workers', flags.workers, 1, 1024);
   checkWholeNumber('max-body-size', flags['max-body-size'], 1, GIB, 'of bytes');
 }
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** `nano server`'s connection limits; a headers timeout above the request timeout could never apply. */
+export function checkConnectionFlags(flags: {
+  'headers-timeout': number;
+  'request-timeout': number;
+  'keep-alive-timeout': number;
+  'max-connections': number;
+}): void {
+  checkWholeNumber('headers-timeout', flags['headers-timeout'], 1, HOUR_MS, 'of milliseconds');
+  checkWholeNumber('request-timeout', flags['request-timeout'], 1, 24 * HOUR_MS, 'of milliseconds');
+  checkWholeNumber('keep-alive-timeout', flags['keep-alive-timeout'], 1, HOUR_MS, 'of milliseconds');
+  checkWholeNumber('max-connections', flags['max-connections'], 1, 1_000_000);
+  if (flags['headers-timeout'] > flags['request-timeout']) {
+    throw new UsageError(
+      `--headers-timeout (${flags['headers-timeout']} ms) must not exceed --request-timeout (${flags['request-timeout']} ms): the headers are part of the request`,
+    );
+  }
+}

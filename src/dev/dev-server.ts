@@ -5,7 +5,7 @@
  * restart.
  */
 import { createExecutor, type Executor, type ExecutorOptions } from '../runtime/index.js';
-import { createApp, listen, RouteTable, type LogEntry } from '../server/index.js';
+import { ClientErrors, createApp, listen, RouteTable, type LogEntry } from '../server/index.js';
 import { BuildLoader, type LoadableBuild, type LoadedFunction, type LoadOptions } from './load-build.js';
 
 export interface DevServerOptions {
@@ -34,16 +34,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const executor = createExecutor(options.executor);
   const routes = new RouteTable();
   const loader = new BuildLoader(executor, routes);
+  // The same socket limits as `nano server`, at their defaults: a local server meets slow clients too.
+  const clientErrors = new ClientErrors();
   const app = createApp({
     host: executor,
     routes,
     onInternalError: options.onInternalError,
+    clientErrors,
     onInvocation: options.onInvocation,
     maxBodyBytes: options.maxBodyBytes,
   });
   let listening;
   try {
-    listening = await listen(app, { port: options.port, host: options.host });
+    listening = await listen(app, { port: options.port, host: options.host, clientErrors });
   } catch (error) {
     await executor.close();
     throw error;

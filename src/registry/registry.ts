@@ -124,12 +124,15 @@ export class Registry {
 
   /**
    * Applies `change` to a copy of the state and makes it durable, then visible.
-   * If `change` throws, nothing is written. Calls run one at a time.
+   * `beforeWrite` sees the change's result and may still refuse it (the platform
+   * compiles the modules it switches to there). If either throws, nothing is
+   * written. Calls run one at a time.
    */
-  commit<T>(change: (draft: RegistryState) => T): Promise<T> {
+  commit<T>(change: (draft: RegistryState) => T, beforeWrite?: (result: T, draft: RegistryState) => Promise<void>): Promise<T> {
     const run = this.queue.then(async () => {
       const draft = structuredClone(this.state);
       const result = change(draft);
+      await beforeWrite?.(result, draft);
       // Before the old versions are dropped: the highest number of each name, removed ones included.
       recordLastVersions(draft, this.state);
       for (const fn of Object.values(draft.functions)) {

@@ -88,6 +88,14 @@ export interface DeployItem {
   version: number;
 }
 
+/** Compiled functions waiting to be switched in (see `Executor.compile`). */
+export interface CompiledSwitch {
+  /** Installs them all (and removes `remove`) in one synchronous step. */
+  install(options?: { remove?: readonly string[] }): void;
+  /** Gives them up: nothing was installed. */
+  discard(): void;
+}
+
 export interface Executor {
   /** Installs (or atomically replaces) a function; resolves once its module is compiled. */
   deploy(fn: FunctionArtifact, bytes: Uint8Array, version: number): Promise<void>;
@@ -96,6 +104,12 @@ export interface Executor {
    * is compiled first, then all are installed in the same synchronous step.
    */
   deployMany(items: readonly DeployItem[], options?: { remove?: readonly string[] }): Promise<void>;
+  /**
+   * The first half of `deployMany`: compiles and checks every module, installs
+   * nothing. The platform makes its registry change between the two halves, so
+   * that whatever the runtime refuses is refused before anything is written.
+   */
+  compile(items: readonly DeployItem[]): Promise<CompiledSwitch>;
   /** Uninstalls a function; calls in flight finish. False if it was not installed. */
   remove(name: string): boolean;
   has(name: string): boolean;
@@ -161,33 +175,53 @@ class NanoExecutor implements Executor {
   }
 
   async deployMany(items: readonly DeployItem[], options: { remove?: readonly string[] } = {}): Promise<void> {
+    (await this.compile(items)).install(options);
+  }
+
+  async compile(items: readonly DeployItem[]): Promise<CompiledSwitch> {
     const tokens = items.map((item) => {
       const token = {};
       this.deploying.set(item.fn.name, token);
       return token;
     });
-    // Compile every module first; a refusal of any leaves every function as it was.
-    let modules;
-    try {
-      modules = await Promise.all(items.map((item) => this.compileChecked(item.fn, item.bytes)));
-    } catch (error) {
-      // A refused deploy must not hide an earlier one of the same name that is still compiling.
+    // A deploy given up must not hide an earlier one of the same name that is still compiling.
+    const release = () =>
       items.forEach((item, index) => {
         if (this.deploying.get(item.fn.name) === tokens[index]) this.deploying.delete(item.fn.name);
       });
+    // Compile every module first; a refusal of any leaves every function as it was.
+    let modules: { module: WebAssembly.Module; bytes: Uint8Array }[];
+    try {
+      modules = await Promise.all(items.map((item) => this.compileChecked(item.fn, item.bytes)));
+    } catch (error) {
+      release();
       throw error;
     }
-    if (this.closing !== undefined) throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
-    // Then switch them all in one synchronous step: no invocation sees half a deployment.
-    items.forEach((item, index) => {
-      const name = item.fn.name;
-      // A later deploy of the same name started meanwhile: it wins, whichever compiles first.
-      if (this.deploying.get(name) !== tokens[index]) return;
-      this.deploying.delete(name);
-      const compiled = modules[index]!;
-      this.table.install(item.fn, compiled.bytes, item.version, compiled.module);
-    });
-    for (const name of options.remove ?? []) this.remove(name);
+    let settled = false;
+    return {
+      discard: () => {
+        if (!settled) release();
+        settled = true;
+      },
+      install: (options = {}) => {
+        if (settled) throw new Error('a compiled switch is installed or discarded once');
+        settled = true;
+        if (this.closing !== undefined) {
+          release();
+          throw new OverloadedError('the runtime is shutting down', RETRY_AFTER_SECONDS);
+        }
+        // Then switch them all in one synchronous step: no invocation sees half a deployment.
+        items.forEach((item, index) => {
+          const name = item.fn.name;
+          // A later deploy of the same name started meanwhile: it wins, whichever compiles first.
+          if (this.deploying.get(name) !== tokens[index]) return;
+          this.deploying.delete(name);
+          const compiled = modules[index]!;
+          this.table.install(item.fn, compiled.bytes, item.version, compiled.module);
+        });
+        for (const name of options.remove ?? []) this.remove(name);
+      },
+    };
   }
 
   private async compileChecked(fn: FunctionArtifact, bytes: Uint8Array): Promise<{ module: WebAssembly.Module; bytes: Uint8Array }> {

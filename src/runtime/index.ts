@@ -11,6 +11,7 @@
  */
 export {
   createExecutor,
+  type CompiledSwitch,
   type DeployItem,
   type Executor,
   type ExecutorOptions,
@@ -23,4 +24,4 @@ export {
 } from './executor.js';
 export { coerceArgs, parseJsonArgs, parseQueryArgs, renderResults, type RawArg, type WasmValue } from './args.js';
 export { OverloadedError } from './runtime-errors.js';
-export type { FunctionStats } from './stats.js';
+export { emptyStats, type FunctionStats } from './stats.js';

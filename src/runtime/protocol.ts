@@ -16,9 +16,10 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Abi, MemoryInfo, ValueType } from '../build/manifest.js';
+import { MAX_ENTRY_VALUES } from '../build/platform-abi.js';
 
-/** Most arguments or results one invocation can carry (each value takes 8 bytes). */
-export const MAX_VALUES = 32;
+/** Most arguments or results one invocation can carry (each value takes 8 bytes): the ABI's bound. */
+export const MAX_VALUES = MAX_ENTRY_VALUES;
 
 // --- control words (Int32 indices at the start of the shared buffer) ---
 /** Bumped by the main thread after each submission; idle workers Atomics.wait on it. */

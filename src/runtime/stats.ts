@@ -71,6 +71,11 @@ export class StatsRecorder {
   }
 }
 
+/** The figures of a function that has not run (one the runtime could not load). */
+export function emptyStats(): FunctionStats {
+  return new StatsRecorder().snapshot();
+}
+
 /** Nearest-rank percentile of an ascending array. */
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;

@@ -19,6 +19,7 @@ import type { RouteTable, RouteTarget } from './route-table.js';
 import { DEFAULT_MAX_BODY_BYTES } from './limits.js';
 import { parseCgiResponse, readBody, wagiRequest, type WagiTarget } from './wagi.js';
 import { readBodyLimited } from './read-body.js';
+import type { ClientErrors } from './client-errors.js';
 import { FUNCTION_NAME } from '../config/types.js';
 
 export interface AppOptions {
@@ -26,6 +27,8 @@ export interface AppOptions {
   routes: RouteTable;
   /** Called with errors that are not the caller's fault (bugs), for the log. */
   onInternalError?: (error: unknown) => void;
+  /** Counts requests whose body a client cut short (never logged: not our bug); listen() counts the socket-level ones. */
+  clientErrors?: ClientErrors;
   /** Largest argument body accepted, in bytes. */
   maxArgsBytes?: number;
   /** Largest request body a `wagi` function accepts, in bytes (default 8 MiB); beyond it, 413. */
@@ -34,6 +37,11 @@ export interface AppOptions {
   onInvocation?: (entry: LogEntry) => void;
   /** When set, the data plane needs `Authorization: Bearer <execToken>` too. */
   execToken?: string;
+  /**
+   * Functions held but not runnable (the runtime refused their current version): name → why.
+   * They answer 503 FunctionUnavailable with the reason, and /healthz lists them.
+   */
+  unavailable?: ReadonlyMap<string, string>;
   /** Adds routes (the control plane) ahead of the functions' own routes, which match anything. */
   extend?: (app: Hono) => void;
 }
@@ -46,9 +54,16 @@ function rawQuery(url: string): string {
   return at < 0 ? '' : url.slice(at + 1);
 }
 
-function find(host: FunctionHost, name: string): FunctionInfo {
+function find(options: AppOptions, name: string): FunctionInfo {
   // The name is checked before any lookup: it never reaches a file system or a map of anything else.
-  const fn = FUNCTION_NAME.test(name) ? host.info(name) : undefined;
+  const fn = FUNCTION_NAME.test(name) ? options.host.info(name) : undefined;
+  const unavailable = fn || !FUNCTION_NAME.test(name) ? undefined : options.unavailable?.get(name);
+  if (unavailable !== undefined) {
+    throw new NanoError('FunctionUnavailable', `function "${name}" cannot run: ${unavailable}`, {
+      value: name,
+      hint: 'the platform holds a version it refuses: deploy a fixed version, or `nano rollback` to an earlier one',
+    });
+  }
   if (!fn) {
     throw new NanoError('FunctionNotFound', `no function named "${name}"`, {
       value: name,
@@ -162,12 +177,22 @@ export function createApp(options: AppOptions): Hono {
   const app = new Hono();
 
   app.onError((error, c) => {
-    if (error instanceof NanoError) return errorResponse(c, error);
+    if (error instanceof NanoError) {
+      if (error.code === 'RequestAborted') options.clientErrors?.count('abortedBodies');
+      return errorResponse(c, error);
+    }
     options.onInternalError?.(error);
     return internalErrorResponse(c);
   });
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', functions: options.host.list().length }));
+  // Liveness: a platform with unavailable functions still serves the others, so it stays 200.
+  app.get('/healthz', (c) => {
+    const functions = options.host.list().length;
+    const unavailable = [...(options.unavailable ?? [])].map(([name, reason]) => ({ name, reason }));
+    const clientErrors = options.clientErrors?.snapshot();
+    const health = unavailable.length === 0 ? { status: 'ok', functions } : { status: 'degraded', functions, unavailable };
+    return c.json(clientErrors === undefined ? health : { ...health, clientErrors });
+  });
 
   if (options.execToken !== undefined) {
     const guard = requireBearer(options.execToken);
@@ -176,12 +201,12 @@ export function createApp(options: AppOptions): Hono {
   }
   options.extend?.(app);
 
-  app.on(['GET', 'POST'], '/exec/:name', (c) => invoke(c, options, find(options.host, c.req.param('name'))));
+  app.on(['GET', 'POST'], '/exec/:name', (c) => invoke(c, options, find(options, c.req.param('name'))));
   app.all('/exec/:name', (c) => execWagi(c, options));
   app.all('/exec/:name/*', (c) => execWagi(c, options));
 
   app.get('/stats/:name', (c) => {
-    const fn = find(options.host, c.req.param('name'));
+    const fn = find(options, c.req.param('name'));
     const stats = options.host.stats(fn.name);
     if ((c.req.header('accept') ?? '').includes('application/json')) {
       return c.json({ name: fn.name, version: fn.version, ...stats });
@@ -195,7 +220,7 @@ export function createApp(options: AppOptions): Hono {
     if (options.execToken !== undefined) assertBearer(c, options.execToken);
     const target = options.routes.match(c.req.method, c.req.path);
     if (!target) throw noRoute(c);
-    return invoke(c, options, find(options.host, target.name), target);
+    return invoke(c, options, find(options, target.name), target);
   });
 
   return app;

@@ -76,10 +76,20 @@ export interface FunctionSummary {
   updatedAt: string;
   url: string;
   stats: FunctionStats;
+  /** Set when the runtime refused the current version (it answers 503): why. */
+  unavailable?: string;
+}
+
+/** A function the platform holds but cannot run, and why. */
+export interface UnavailableFunction {
+  name: string;
+  reason: string;
 }
 
 export interface FunctionList {
   functions: FunctionSummary[];
+  /** Functions whose current version the runtime refused (older platforms omit it). */
+  unavailable?: UnavailableFunction[];
 }
 
 export type FunctionDescription = FunctionSummary & { versions: number };

@@ -71,7 +71,7 @@ export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
 
   app.post('/deployments/:id/commit', async (c) => c.json(await platform.commit(c.req.param('id'))));
 
-  app.get('/functions', (c) => c.json({ functions: platform.list() } satisfies FunctionList));
+  app.get('/functions', (c) => c.json({ functions: platform.list(), unavailable: platform.unavailableList() } satisfies FunctionList));
 
   app.get('/functions/:name', (c) => {
     const name = c.req.param('name');

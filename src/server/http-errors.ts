@@ -9,17 +9,23 @@ import type { ErrorCode, NanoError } from '../errors.js';
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   BadArguments: 400,
   RequestInvalid: 400,
+  // Mostly unseen: the client that cut its body short has usually gone, or Node has answered 400 already.
+  RequestAborted: 400,
   ManifestInvalid: 400,
   ModuleRefused: 400,
   BuildFailed: 400,
   Unauthorized: 401,
   FunctionNotFound: 404,
   NotFound: 404,
+  // Answered by the socket layer (client-guard.ts), which has no route to throw from.
+  RequestTimeout: 408,
   DeployConflict: 409,
   PayloadTooLarge: 413,
+  HeadersTooLarge: 431,
   ConcurrencyLimit: 429,
   FunctionTrapped: 500,
   Overloaded: 503,
+  FunctionUnavailable: 503,
   FunctionTimeout: 504,
 };
 

@@ -1,11 +1,12 @@
 /** server: the Hono app (data plane + control plane), the platform behind it, and its socket. */
 export { createApp, type AppOptions } from './app.js';
 export { RouteTable, type RouteTarget } from './route-table.js';
-export { listen, type Listening } from './listen.js';
+export { listen, type Listening, type ListenOptions } from './listen.js';
+export { ClientErrors, type ClientErrorCounts, type ClientErrorKind } from './client-errors.js';
 export { statusOf, type ErrorBody } from './http-errors.js';
 export type { FunctionHost } from './function-host.js';
 export { Platform } from './platform.js';
 export { InvocationLog } from './invocation-log.js';
 export { startPlatformServer, isLoopback, type PlatformServer, type PlatformServerOptions } from './start-platform.js';
 export type * from './control-api.js';
-export { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES } from './limits.js';
+export { DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES, type ConnectionLimits } from './limits.js';

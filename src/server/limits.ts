@@ -8,3 +8,34 @@ export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Largest artifact a deploy may upload (`--max-artifact-size`); beyond it, 413. */
 export const DEFAULT_MAX_ARTIFACT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * What one connection may hold on to (`nano server --headers-timeout` and friends; `nano dev`
+ * uses the defaults). Node's own defaults suit a process behind a proxy, not one facing clients:
+ * 60 s for headers, 300 s for a request, no connection cap, and timeouts checked only every 30 s.
+ */
+export interface ConnectionLimits {
+  /** Request line and headers must arrive within this (ms), from the connection's first byte or the previous response; else 408. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this (ms); else 408. The function's run is not part of it. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (ms). */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this many are closed as soon as they are accepted. */
+  maxConnections: number;
+}
+
+/**
+ * 10 s for headers: a real client sends them in one packet, so this only bounds slow-loris clients
+ * (nginx's client_header_timeout is 60 s, but nginx costs far less per idle connection).
+ * 60 s for the whole request: the default 8 MiB body then needs a client uplink of ~1.2 Mbit/s;
+ * raise it with --max-body-size or --max-artifact-size. 5 s keep-alive: Node's default, long
+ * enough for a client's next request in a burst. 1024 connections: the executor queues at most
+ * 1024 calls, so connections past that could only wait or idle, each holding a socket.
+ */
+export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1024,
+};

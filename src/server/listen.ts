@@ -1,13 +1,19 @@
 /**
  * Puts a Hono app on a real socket with @hono/node-server. Port 0 picks a free
  * port; the URL actually bound is returned, and `close()` ends open keep-alive
- * connections too, so a stopped server never holds the process open.
+ * connections too, so a stopped server never holds the process open. The
+ * socket gets nano's connection limits and client-error answers
+ * (client-guard.ts) rather than Node's defaults.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { NanoError } from '../errors.js';
+import { ClientErrors } from './client-errors.js';
+import { guardServer, serverOptionsOf } from './client-guard.js';
+import { closeIdleConnections } from './idle-guard.js';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './limits.js';
 
 export interface Listening {
   url: string;
@@ -16,10 +22,21 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export async function listen(app: Hono, options: { port: number; host: string }): Promise<Listening> {
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  // Keep-alive sockets from load generators would otherwise outlive close().
-  server.keepAliveTimeout = 5_000;
+export interface ListenOptions {
+  port: number;
+  host: string;
+  /** Timeouts and the connection cap; each one left out takes its default. */
+  limits?: Partial<ConnectionLimits>;
+  /** Where refused, timed-out and malformed requests are counted (the app counts cut-off bodies in the same one). */
+  clientErrors?: ClientErrors;
+}
+
+export async function listen(app: Hono, options: ListenOptions): Promise<Listening> {
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+  const server = createAdaptorServer({ fetch: app.fetch, serverOptions: serverOptionsOf(limits) }) as Server;
+  const clientErrors = options.clientErrors ?? new ClientErrors();
+  guardServer(server, limits, clientErrors);
+  closeIdleConnections(server, limits, clientErrors);
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const hint =

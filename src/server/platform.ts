@@ -4,29 +4,36 @@
  *
  * Every change follows one order: check everything first (the server never
  * trusts a client's build: each artifact is re-hashed and re-checked exactly
- * as the builder checks it), compile the new modules, make the change durable
- * in the registry, and only then switch the executor and the routes — all
- * functions of a deployment in the same tick. A refusal at any step leaves the
- * registry exactly as it was.
+ * as the builder checks it), work the change out on a copy of the state,
+ * compile the modules it switches to, make it durable in the registry, and
+ * only then switch the executor and the routes — all functions of a
+ * deployment in the same tick. A refusal at any step, the runtime's included,
+ * comes before the registry write and leaves the registry exactly as it was.
+ *
+ * A registry can still hold a version this runtime refuses (written by an
+ * older nano, edited by hand, damaged on disk). Such a function is
+ * *unavailable*: the server starts and serves everything else, and the
+ * function answers 503 FunctionUnavailable with the reason until a deploy or
+ * a rollback replaces it.
  */
 import { randomUUID } from 'node:crypto';
 import { checkModule, type FunctionArtifact, type ModuleInfo } from '../build/index.js';
 import { NanoError } from '../errors.js';
-import { nextVersion, type FunctionRecord, type Registry, type RegistryState, type VersionRecord } from '../registry/index.js';
-import type { Executor } from '../runtime/index.js';
+import { type FunctionRecord, type Registry, type RegistryState, type VersionRecord } from '../registry/index.js';
+import { emptyStats, type CompiledSwitch, type DeployItem, type Executor } from '../runtime/index.js';
 import type {
   DeployCommitted,
   DeployFunction,
   DeployPlan,
   DeployRequest,
-  FunctionChange,
   FunctionSummary,
   RollbackDone,
+  UnavailableFunction,
   VersionList,
 } from './control-api.js';
 import { InvocationLog } from './invocation-log.js';
+import { applyDeploy, assertRoutesUnique, currentVersion, findCurrent, type NewVersion } from './apply-deploy.js';
 import type { RouteTable } from './route-table.js';
-import { overlappingMethods } from '../config/index.js';
 
 /** Pending deployments are forgotten after this long without a commit. */
 const PENDING_TTL_MS = 15 * 60_000;
@@ -37,21 +44,11 @@ interface Pending {
 }
 
 interface Prepared {
-  record: Omit<VersionRecord, 'version' | 'createdAt' | 'deployment'>;
+  record: NewVersion;
   checked: ModuleInfo;
 }
 
-function sameVersion(a: Omit<VersionRecord, 'version' | 'createdAt' | 'deployment'>, b: VersionRecord): boolean {
-  const pick = (v: typeof a) =>
-    JSON.stringify([v.sha256, v.entry, v.limits, v.routes, v.description ?? null, v.abi ?? 'args', Object.entries(v.env ?? {}).sort()]);
-  return pick(a) === pick(b);
-}
-
-function currentVersion(fn: FunctionRecord): VersionRecord {
-  const found = fn.versions.find((v) => v.version === fn.current);
-  if (!found) throw new Error(`registry inconsistency: ${fn.name} has no version ${fn.current}`);
-  return found;
-}
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The manifest entry the executor wants, rebuilt from a stored version. */
 function toArtifact(name: string, version: VersionRecord, checked: ModuleInfo): FunctionArtifact {
@@ -95,6 +92,8 @@ export interface PlatformOptions {
 
 export class Platform {
   readonly logs = new InvocationLog();
+  /** Functions whose current version the runtime refused at start: name → why. */
+  readonly unavailable = new Map<string, string>();
   private readonly pending = new Map<string, Pending>();
   /**
    * Changes run one at a time, from the registry commit to the executor switch
@@ -115,29 +114,60 @@ export class Platform {
     return this.options.registry;
   }
 
-  /** Loads every function's current version from the registry into the executor. */
+  /**
+   * Loads every function's current version from the registry into the
+   * executor. Each is checked and compiled on its own: one the runtime refuses
+   * is marked unavailable and reported, and never keeps the others from starting.
+   */
   async loadAll(): Promise<void> {
-    const items = [];
+    const compiled: CompiledSwitch[] = [];
     for (const fn of this.registry.functions()) {
       try {
-        items.push(await this.prepareStored(fn.name, currentVersion(fn)));
+        compiled.push(await this.options.executor.compile([await this.prepareStored(fn.name, currentVersion(fn))]));
       } catch (error) {
-        // A damaged artifact must not keep the rest of the platform from starting.
+        this.unavailable.set(fn.name, reasonOf(error));
         this.options.onLoadError?.(fn.name, error);
       }
     }
-    await this.options.executor.deployMany(items);
+    for (const item of compiled) item.install();
     this.refreshRoutes();
   }
 
-  private async prepareStored(name: string, version: VersionRecord) {
+  private async prepareStored(name: string, version: VersionRecord): Promise<DeployItem> {
     const bytes = await this.registry.artifacts.get(version.sha256);
     const checked = checkOrThrow(name, bytes, version);
     return { fn: toArtifact(name, version, checked), bytes: checked.bytes, version: version.version };
   }
 
+  /** Every function's routes, unavailable ones included (they answer 503 with the reason, not 404). */
   private refreshRoutes(): void {
-    this.options.routes.replace(this.registry.functions().map((fn) => ({ name: fn.name, routes: currentVersion(fn).routes })));
+    this.options.routes.replace(
+      this.registry.functions().flatMap((fn) => {
+        const current = findCurrent(fn);
+        return current && Array.isArray(current.routes) ? [{ name: fn.name, routes: current.routes }] : [];
+      }),
+    );
+  }
+
+  /**
+   * Commits a registry change, compiling what it switches to before the write:
+   * the runtime's refusals come while nothing is written yet. Returns the
+   * change's result and the compiled modules, ready to install.
+   */
+  private async commitCompiled<T>(
+    change: (draft: RegistryState) => T,
+    itemsOf: (result: T, draft: RegistryState) => DeployItem[],
+  ): Promise<{ result: T; compiled: CompiledSwitch }> {
+    let compiled: CompiledSwitch | undefined;
+    try {
+      const result = await this.registry.commit(change, async (result, draft) => {
+        compiled = await this.options.executor.compile(itemsOf(result, draft));
+      });
+      return { result, compiled: compiled! };
+    } catch (error) {
+      compiled?.discard();
+      throw error;
+    }
   }
 
   private urlOf(name: string): string {
@@ -204,21 +234,24 @@ export class Platform {
       });
     }
 
-    // 2. Work out the changes on a copy of the state and make them durable.
+    // 2. Work out the changes on a copy of the state, compile the modules they switch to,
+    //    and only then make them durable.
     const now = new Date().toISOString();
-    const changes = await this.registry.commit((draft) => this.applyDeploy(draft, id, request, prepared, now));
+    const { result: changes, compiled } = await this.commitCompiled(
+      (draft) => applyDeploy(draft, { id, request, records: prepared, now, unavailable: this.unavailable }),
+      (changes, draft) =>
+        changes.flatMap((change) => {
+          if (change.change !== 'created' && change.change !== 'updated') return [];
+          const { checked } = prepared.get(change.name)!;
+          const version = draft.functions[change.name]!.versions.find((v) => v.version === change.version)!;
+          return [{ fn: toArtifact(change.name, version, checked), bytes: checked.bytes, version: version.version }];
+        }),
+    );
     this.pending.delete(id);
 
     // 3. Switch the executor and the routes, every function at once.
-    const switched = [];
-    for (const change of changes) {
-      if (change.change === 'created' || change.change === 'updated') {
-        const { checked } = prepared.get(change.name)!;
-        const version = this.registry.get(change.name)!.versions.find((v) => v.version === change.version)!;
-        switched.push({ fn: toArtifact(change.name, version, checked), bytes: checked.bytes, version: version.version });
-      }
-    }
-    await this.options.executor.deployMany(switched, { remove: changes.filter((c) => c.change === 'removed').map((c) => c.name) });
+    compiled.install({ remove: changes.filter((c) => c.change === 'removed').map((c) => c.name) });
+    for (const change of changes) if (change.change !== 'unchanged') this.unavailable.delete(change.name);
     this.refreshRoutes();
     for (const change of changes) if (change.change === 'removed') this.logs.forget(change.name);
 
@@ -231,68 +264,6 @@ export class Platform {
         url: this.urlOf(change.name),
       })),
     };
-  }
-
-  private applyDeploy(
-    draft: RegistryState,
-    id: string,
-    request: DeployRequest,
-    prepared: Map<string, Prepared>,
-    now: string,
-  ): { name: string; version: number | null; change: FunctionChange }[] {
-    const changes: { name: string; version: number | null; change: FunctionChange }[] = [];
-    for (const fn of request.functions) {
-      const item = prepared.get(fn.name)!;
-      const existing = Object.hasOwn(draft.functions, fn.name) ? draft.functions[fn.name] : undefined;
-      if (existing && existing.service !== request.service) {
-        throw new NanoError('DeployConflict', `function "${fn.name}" belongs to service "${existing.service}", not "${request.service}"`, {
-          value: fn.name,
-          hint: 'function names are global on a platform: rename it, or remove it from the other service first',
-        });
-      }
-      // One platform serves one stage of a function: a name is global, so --stage prod must not
-      // quietly take over the dev deployment's functions.
-      if (existing && existing.stage !== request.stage) {
-        throw new NanoError('DeployConflict', `function "${fn.name}" is deployed for stage "${existing.stage}", not "${request.stage}"`, {
-          value: fn.name,
-          hint: 'deploy each stage to its own platform (provider.url: ${env:NANO_URL}), or remove the other stage first',
-        });
-      }
-      if (existing && sameVersion(item.record, currentVersion(existing))) {
-        changes.push({ name: fn.name, version: existing.current, change: 'unchanged' });
-        continue;
-      }
-      // Never a number this name had before, even if it was removed since (v4 removed → v5).
-      const version = nextVersion(draft, fn.name);
-      const record: VersionRecord = { ...item.record, version, createdAt: now, deployment: id };
-      if (existing) {
-        existing.versions.push(record);
-        existing.current = version;
-        existing.updatedAt = now;
-      } else {
-        draft.functions[fn.name] = {
-          name: fn.name,
-          service: request.service,
-          stage: request.stage,
-          current: version,
-          updatedAt: now,
-          versions: [record],
-        };
-      }
-      changes.push({ name: fn.name, version, change: existing ? 'updated' : 'created' });
-    }
-    if (request.prune) {
-      const kept = new Set(request.functions.map((fn) => fn.name));
-      for (const fn of Object.values(draft.functions)) {
-        if (fn.service === request.service && fn.stage === request.stage && !kept.has(fn.name)) {
-          delete draft.functions[fn.name];
-          changes.push({ name: fn.name, version: null, change: 'removed' });
-        }
-      }
-    }
-    assertRoutesUnique(draft);
-    draft.deployments.push({ id, at: now, service: request.service, changes });
-    return changes;
   }
 
   private sweepPending(): void {
@@ -311,6 +282,7 @@ export class Platform {
   summary(name: string): FunctionSummary {
     const fn = this.mustGet(name);
     const current = currentVersion(fn);
+    const unavailable = this.unavailable.get(fn.name);
     return {
       name: fn.name,
       service: fn.service,
@@ -324,15 +296,22 @@ export class Platform {
       ...(current.abi === undefined ? {} : { abi: current.abi }),
       updatedAt: fn.updatedAt,
       url: this.urlOf(fn.name),
-      stats: this.options.executor.stats(fn.name),
+      stats: this.options.executor.has(fn.name) ? this.options.executor.stats(fn.name) : emptyStats(),
+      ...(unavailable === undefined ? {} : { unavailable }),
     };
   }
 
+  /** Every function the registry holds whose current version is on record, unavailable ones marked. */
   list(): FunctionSummary[] {
     return this.registry
       .functions()
-      .filter((fn) => this.options.executor.has(fn.name))
+      .filter((fn) => this.options.executor.has(fn.name) || (this.unavailable.has(fn.name) && findCurrent(fn) !== undefined))
       .map((fn) => this.summary(fn.name));
+  }
+
+  /** The functions that cannot run, and why (for /healthz, `nano info` and the start-up report). */
+  unavailableList(): UnavailableFunction[] {
+    return [...this.unavailable].map(([name, reason]) => ({ name, reason })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   versions(name: string): VersionList {
@@ -362,14 +341,18 @@ export class Platform {
     }
     const prepared = await this.prepareStored(name, version);
     const from = fn.current;
-    await this.registry.commit((draft) => {
-      const record = draft.functions[name];
-      if (!record) throw new NanoError('FunctionNotFound', `no function named "${name}"`, { value: name });
-      record.current = version.version;
-      record.updatedAt = new Date().toISOString();
-      assertRoutesUnique(draft);
-    });
-    await this.options.executor.deployMany([prepared]);
+    const { compiled } = await this.commitCompiled(
+      (draft) => {
+        const record = draft.functions[name];
+        if (!record) throw new NanoError('FunctionNotFound', `no function named "${name}"`, { value: name });
+        record.current = version.version;
+        record.updatedAt = new Date().toISOString();
+        assertRoutesUnique(draft);
+      },
+      () => [prepared],
+    );
+    compiled.install();
+    this.unavailable.delete(name);
     this.refreshRoutes();
     return { name, from, version: version.version };
   }
@@ -384,25 +367,8 @@ export class Platform {
       delete draft.functions[name];
     });
     this.options.executor.remove(name);
+    this.unavailable.delete(name);
     this.refreshRoutes();
     this.logs.forget(name);
-  }
-}
-
-function assertRoutesUnique(state: RegistryState): void {
-  const owners = new Map<string, string>();
-  for (const fn of Object.values(state.functions)) {
-    for (const route of currentVersion(fn).routes) {
-      const methods = overlappingMethods(route.method);
-      for (const method of methods) {
-        const owner = owners.get(`${method} ${route.path}`);
-        if (owner && owner !== fn.name) {
-          throw new NanoError('DeployConflict', `route ${route.method} ${route.path} of "${fn.name}" is already served by "${owner}"`, {
-            value: route.path,
-          });
-        }
-      }
-      owners.set(`${route.method} ${route.path}`, fn.name);
-    }
   }
 }

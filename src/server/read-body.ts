@@ -3,6 +3,11 @@
  * claims: a Content-Length above the limit is refused before reading, and the
  * bytes are counted while streaming, so a chunked or lying request cannot make
  * the server buffer more than the limit.
+ *
+ * A body that never arrives whole — the client closed the connection after
+ * 3 of its 1000 bytes, or sent a chunked body Node's parser refused — is the
+ * client's doing, not a bug: it becomes a `RequestAborted` NanoError here, at
+ * the one place every body is read, so no route logs it as an internal error.
  */
 import { NanoError } from '../errors.js';
 
@@ -13,7 +18,39 @@ export interface BodyLimit {
   hint: string;
 }
 
+/**
+ * Node's IncomingMessage fails with ECONNRESET ("aborted") when the socket closes mid-body, which
+ * is also how a parse error in the body ends (Node answers 400 and destroys the socket);
+ * @hono/node-server aborts the Request's signal then, and reports an early close as
+ * ERR_STREAM_PREMATURE_CLOSE. Anything else (a body read twice, say) stays a bug.
+ */
+const CLIENT_GONE = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'EPIPE']);
+
+function isClientAbort(request: Request, error: unknown): boolean {
+  if (request.signal.aborted) return true;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && CLIENT_GONE.has(code);
+}
+
 export async function readBodyLimited(request: Request, limit: BodyLimit): Promise<Uint8Array> {
+  try {
+    return await readBody(request, limit);
+  } catch (error) {
+    if (error instanceof NanoError || !isClientAbort(request, error)) throw error;
+    const declared = request.headers.get('content-length');
+    throw new NanoError(
+      'RequestAborted',
+      `${limit.what} ended before it was complete: the client closed the connection or sent a malformed body`,
+      {
+        value: declared === null ? request.headers.get('transfer-encoding') : `content-length ${declared}`,
+        hint: 'send the whole body, framed by a correct Content-Length or chunked encoding',
+        cause: error,
+      },
+    );
+  }
+}
+
+async function readBody(request: Request, limit: BodyLimit): Promise<Uint8Array> {
   const tooLarge = (size: string) =>
     new NanoError('PayloadTooLarge', `${limit.what} is ${size} bytes, above the ${limit.bytes}-byte limit`, {
       value: size,

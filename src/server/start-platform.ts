@@ -7,7 +7,8 @@ import { Registry } from '../registry/index.js';
 import { NanoError } from '../errors.js';
 import { createApp } from './app.js';
 import { addControlPlane } from './control-plane.js';
-import { DEFAULT_MAX_ARTIFACT_BYTES } from './limits.js';
+import { ClientErrors } from './client-errors.js';
+import { DEFAULT_MAX_ARTIFACT_BYTES, type ConnectionLimits } from './limits.js';
 import { listen } from './listen.js';
 import { Platform } from './platform.js';
 import { RouteTable } from './route-table.js';
@@ -24,6 +25,8 @@ export interface PlatformServerOptions {
   /** Largest request body a wagi function accepts. */
   maxBodyBytes?: number;
   executor?: ExecutorOptions;
+  /** Timeouts and the connection cap of the socket; each one left out takes its default. */
+  connections?: Partial<ConnectionLimits>;
   onInternalError?: (error: unknown) => void;
   onLoadError?: (name: string, error: unknown) => void;
 }
@@ -31,6 +34,8 @@ export interface PlatformServerOptions {
 export interface PlatformServer {
   url: string;
   platform: Platform;
+  /** What clients did wrong (cut-off bodies, malformed requests, timeouts, refused connections), counted. */
+  clientErrors: ClientErrors;
   close(): Promise<void>;
 }
 
@@ -53,14 +58,17 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
   const executor = createExecutor(options.executor);
   const routes = new RouteTable();
   let url = '';
+  const clientErrors = new ClientErrors();
   const platform = new Platform({ registry, executor, routes, publicUrl: () => url, onLoadError: options.onLoadError });
   try {
     await platform.loadAll();
     const app = createApp({
       host: executor,
       routes,
+      unavailable: platform.unavailable,
       execToken: options.execToken,
       onInternalError: options.onInternalError,
+      clientErrors,
       maxBodyBytes: options.maxBodyBytes,
       onInvocation: (entry) => platform.logs.append(entry),
       extend: (app) => {
@@ -68,11 +76,12 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
         if (options.modulesDir) addSeedRegister(app, platform, options.modulesDir, options.token);
       },
     });
-    const listening = await listen(app, { port: options.port, host: options.host });
+    const listening = await listen(app, { port: options.port, host: options.host, limits: options.connections, clientErrors });
     url = listening.url;
     return {
       url,
       platform,
+      clientErrors,
       close: async () => {
         await listening.close();
         await executor.close();

@@ -26,7 +26,7 @@ function statsText(fn: FunctionSummary): string {
 
 async function listAll(out: Output, remote: Remote, all: boolean): Promise<void> {
   const { client, config, url } = remote;
-  const { functions } = await client.listFunctions();
+  const { functions, unavailable = [] } = await client.listFunctions();
   const mine = config && !all ? functions.filter((fn) => fn.service === config.service && fn.stage === config.stage) : functions;
   const deployed = new Set(mine.map((fn) => fn.name));
   const notDeployed = config && !all ? config.functions.filter((fn) => !deployed.has(fn.name)).map((fn) => fn.name) : [];
@@ -40,7 +40,7 @@ async function listAll(out: Output, remote: Remote, all: boolean): Promise<void>
       const idle = stats.invocations === 0;
       rows.push([
         out.paint('bold', fn.name),
-        `v${fn.version}`,
+        fn.unavailable === undefined ? `v${fn.version}` : out.paint('yellow', `v${fn.version} unavailable`),
         String(stats.invocations),
         stats.errors > 0 ? out.paint('red', String(stats.errors)) : '0',
         idle ? '-' : formatMs(stats.p50Ms),
@@ -53,12 +53,15 @@ async function listAll(out: Output, remote: Remote, all: boolean): Promise<void>
     for (const name of notDeployed) rows.push([out.paint('bold', name), out.paint('yellow', 'not deployed'), '', '', '', '', '', '']);
     out.table(rows);
   }
+  // Every unavailable function, even one outside this project or whose record is too damaged to list.
+  for (const fn of unavailable) out.error(`${out.paint('yellow', '!')} ${fn.name} cannot run (503 until redeployed): ${fn.reason}`);
   out.result({
     url,
     service: config && !all ? config.service : null,
     stage: config && !all ? config.stage : null,
     functions: mine,
     notDeployed,
+    unavailable,
   });
 }
 
@@ -74,6 +77,7 @@ async function describeOne(out: Output, remote: Remote, name: string): Promise<v
     ['sha256', fn.sha256],
     ['updated', fn.updatedAt],
     ['stats', statsText(fn)],
+    ...(fn.unavailable === undefined ? [] : [['unavailable', out.paint('yellow', `${fn.unavailable} (answers 503)`)]]),
   ];
   out.table(rows.map(([key, value]) => [out.paint('gray', key ?? ''), value ?? '']));
   out.line(`versions (${versions.versions.length}; \`nano rollback ${fn.name} --to <v>\` switches to one):`);

@@ -2,9 +2,9 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES } from '../../server/limits.js';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES } from '../../server/limits.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
-import { checkServeFlags, checkWholeNumber, GIB } from '../flags.js';
+import { checkConnectionFlags, checkServeFlags, checkWholeNumber, GIB } from '../flags.js';
 
 export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
   return cli.command(
@@ -25,12 +25,33 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
           describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)',
         })
         .option('workers', { type: 'number', default: availableParallelism(), describe: 'Worker threads running invocations' })
+        .option('headers-timeout', {
+          type: 'number',
+          default: DEFAULT_CONNECTION_LIMITS.headersTimeoutMs,
+          describe: 'Milliseconds a client may take to send the request line and headers (408 and closed beyond)',
+        })
+        .option('request-timeout', {
+          type: 'number',
+          default: DEFAULT_CONNECTION_LIMITS.requestTimeoutMs,
+          describe: 'Milliseconds a client may take to send a whole request, body included; not the function run (408 beyond)',
+        })
+        .option('keep-alive-timeout', {
+          type: 'number',
+          default: DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs,
+          describe: 'Milliseconds an idle keep-alive connection stays open',
+        })
+        .option('max-connections', {
+          type: 'number',
+          default: DEFAULT_CONNECTION_LIMITS.maxConnections,
+          describe: 'Connections held at once; one more is closed as soon as it is accepted',
+        })
         .example('NANO_TOKEN=secret $0 server', 'Serve on 127.0.0.1:8000 with the registry in ./.nano-data')
         .example('$0 server --port 0 --data /tmp/nano', 'Any free port, another data folder (loopback: no token needed)')
         .example('$0 server --modules-dir examples/.nano/build', 'Also offer the seed API /register/<name>'),
     async (flags) => {
       checkServeFlags(flags);
       checkWholeNumber('max-artifact-size', flags['max-artifact-size'], 1, GIB, 'of bytes');
+      checkConnectionFlags(flags);
       const { startPlatformServer } = await import('../../server/index.js');
       const out = ctx.output(flags);
       // An empty value means "none", whichever way it came.
@@ -47,17 +68,37 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         maxArtifactBytes: flags['max-artifact-size'],
         maxBodyBytes: flags['max-body-size'],
         executor: { poolSize: flags.workers },
+        connections: {
+          headersTimeoutMs: flags['headers-timeout'],
+          requestTimeoutMs: flags['request-timeout'],
+          keepAliveTimeoutMs: flags['keep-alive-timeout'],
+          maxConnections: flags['max-connections'],
+        },
         onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
-        onLoadError: (name, error) => out.error(`${out.paint('yellow', '!')} ${name} was not loaded: ${(error as Error).message}`),
+        onLoadError: (name, error) =>
+          out.error(
+            `${out.paint('yellow', '!')} ${name} is unavailable (it answers 503 until a deploy or rollback replaces it): ${error instanceof Error ? error.message : String(error)}`,
+          ),
       });
       try {
         const functions = server.platform.list();
         out.line(`${out.paint('green', '✓')} registry ${dataDir}: ${functions.length} function${functions.length === 1 ? '' : 's'}`);
-        out.table(functions.map((fn) => [out.paint('bold', fn.name), `v${fn.version}`, fn.url]));
+        out.table(
+          functions.map((fn) => [
+            out.paint('bold', fn.name),
+            `v${fn.version}`,
+            fn.unavailable === undefined ? fn.url : out.paint('yellow', 'unavailable'),
+          ]),
+        );
         if (!token) out.line(out.paint('yellow', 'no token: the control plane is open to this machine only (loopback)'));
         // The tests wait for this exact line.
         out.line(`nano server: listening on ${server.url} — Ctrl-C to stop`);
-        out.result({ url: server.url, dataDir, functions: functions.map((fn) => ({ name: fn.name, version: fn.version })) });
+        out.result({
+          url: server.url,
+          dataDir,
+          functions: functions.map((fn) => ({ name: fn.name, version: fn.version })),
+          unavailable: server.platform.unavailableList(),
+        });
         await ctx.io.interrupted();
         out.line('stopping…');
       } finally {

@@ -1,0 +1,113 @@
+/**
+ * The HTTP server's defences against clients that never become a request the
+ * Hono app could answer: slow or stuck senders, malformed requests, CONNECT,
+ * and more connections than the server should hold. Each is answered with the
+ * same JSON error body as the routes (where the socket can still take it) and
+ * closed, and counted in ClientErrors; none is logged, since none is our bug.
+ *
+ * A request made only of blank lines cannot get a 400 of its own: RFC 9112
+ * §2.2 tells servers to skip empty lines before a request line, and llhttp
+ * skips any number of them inside the native parser, which reads the socket
+ * itself, so JavaScript never sees those bytes and cannot tell them from half
+ * a header line. On a fresh connection they fall under the headers timeout
+ * (408, then closed). Between two requests on a kept-alive connection Node
+ * times nothing out — it restarts its keep-alive timer on every byte read — so
+ * idle-guard.ts closes a connection idle for longer than the keep-alive and
+ * headers timeouts together.
+ */
+import { STATUS_CODES, type Server, type ServerOptions } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { NanoError } from '../errors.js';
+import type { ClientErrors } from './client-errors.js';
+import { statusOf } from './http-errors.js';
+import type { ConnectionLimits } from './limits.js';
+
+/** The options createServer needs at construction: Node reads the checking interval only there. */
+export function serverOptionsOf(limits: ConnectionLimits): ServerOptions {
+  return {
+    // Node refuses a headers timeout above the request timeout; headers are part of the request.
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+    requestTimeout: limits.requestTimeoutMs,
+    // Node enforces both timeouts by sweeping its connections on this interval, 30 s by default,
+    // which would stretch a 10 s headers timeout to 40 s. A sweep of 1024 connections is cheap.
+    connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+}
+
+/** Writes a whole HTTP response carrying `error` straight to the socket, then closes it. */
+function answerRaw(socket: Duplex, error: NanoError): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = statusOf(error.code);
+  const body = JSON.stringify({ error: error.toJSON() });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+  // end() only half-closes (Node's HTTP sockets allow half-open): a client that never closes its
+  // side would otherwise keep the socket, and its slot under maxConnections.
+  socket.once('finish', () => socket.destroy());
+}
+
+/** Node's parse and timeout errors → the error a client is told, as Node's own default handler maps them. */
+function errorOf(error: NodeJS.ErrnoException): NanoError {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new NanoError('RequestTimeout', 'the request did not arrive in time', {
+        hint: 'send the headers, and the body, without pausing; the server closes the connection',
+      });
+    case 'HPE_HEADER_OVERFLOW':
+      return new NanoError('HeadersTooLarge', 'the request headers are too large', { value: error.code });
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return new NanoError('PayloadTooLarge', 'the chunk extensions are too large', { value: error.code });
+    case 'HPE_INVALID_EOF_STATE':
+      return new NanoError('RequestInvalid', 'the client closed its side of the connection in the middle of the request', {
+        value: error.code,
+        hint: 'send the whole request before closing',
+      });
+    default:
+      return new NanoError('RequestInvalid', `malformed HTTP request (${error.code ?? error.message})`, {
+        value: error.code,
+        hint: 'send a well-formed HTTP/1.1 request',
+      });
+  }
+}
+
+/** The socket's response in flight, if any (Node's own clientError default looks at the same field). */
+function responseInFlight(socket: Duplex): { headersSent: boolean } | undefined {
+  return (socket as Duplex & { _httpMessage?: { headersSent: boolean } | null })._httpMessage ?? undefined;
+}
+
+export function guardServer(server: Server, limits: ConnectionLimits, counts: ClientErrors): void {
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  // Over the cap Node destroys the new socket before any byte is read; 'drop' tells us it did.
+  server.maxConnections = limits.maxConnections;
+  server.on('drop', () => counts.count('refusedConnections'));
+
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // The client reset the connection: there is no one to answer (an unfinished body is counted by read-body).
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+      socket.destroy();
+      return;
+    }
+    const answer = errorOf(error);
+    counts.count(answer.code === 'RequestTimeout' ? 'timeouts' : 'badRequests');
+    // Bytes written while a response is on its way would land inside it.
+    if (responseInFlight(socket)?.headersSent) socket.destroy();
+    else answerRaw(socket, answer);
+  });
+
+  // Without a listener Node closes a CONNECT's socket without a word; nano is no proxy.
+  server.on('connect', (_request, socket: Duplex) => {
+    counts.count('badRequests');
+    answerRaw(
+      socket,
+      new NanoError('RequestInvalid', 'CONNECT is not supported: nano is not a proxy', {
+        value: 'CONNECT',
+        hint: 'call /exec/<name> or a function route with GET, POST or the method it declares',
+      }),
+    );
+  });
+}
