@@ -7,6 +7,7 @@
 import type { Abi, Limits } from '../config/types.js';
 import type { ImportRef, MemoryInfo, Signature, ValueType } from './manifest.js';
 import { describeAllowedImports, importsFor, MAX_ENTRY_VALUES, WASI_MODULE } from './platform-abi.js';
+import { capOwnTables, MAX_TABLE_ELEMENTS } from './table-limit.js';
 import { capOwnMemory, hasWasmMagic, readWasmLayout, WasmFormatError, type FuncType, type WasmLayout } from './wasm-reader.js';
 
 export interface ModuleCheckInput {
@@ -126,6 +127,21 @@ function checkMemory(layout: WasmLayout, limits: Limits, errors: string[]): Memo
   };
 }
 
+/**
+ * Tables are host memory outside `memory:` (see table-limit.ts): all own tables
+ * together may start with at most MAX_TABLE_ELEMENTS elements. Imported tables
+ * need no check: the platform provides none, so checkImports refuses them.
+ */
+function checkTables(layout: WasmLayout, errors: string[]): void {
+  const tables = layout.tableSection?.tables ?? [];
+  const initial = tables.reduce((sum, table) => sum + table.initial, 0);
+  if (initial <= MAX_TABLE_ELEMENTS) return;
+  const what = tables.length === 1 ? 'a table' : `${tables.length} tables`;
+  errors.push(
+    `declares ${what} of ${initial} elements at start, above the platform's limit of ${MAX_TABLE_ELEMENTS} table elements per function (all its tables together)`,
+  );
+}
+
 /** A WAGI module is a WASI command: `_start: () -> ()` and its own memory exported as `memory`. */
 function checkWagi(layout: WasmLayout, fn: ModuleCheckInput, signature: Signature | undefined, errors: string[]): void {
   if (signature && (signature.params.length > 0 || signature.results.length > 0)) {
@@ -177,6 +193,9 @@ export function checkModule(bytes: Uint8Array, fn: ModuleCheckInput): ModuleChec
   if (abi === 'wagi') checkWagi(layout, fn, signature, errors);
   else checkLogMemory(layout, errors);
   const memory = checkMemory(layout, fn.limits, errors);
+  checkTables(layout, errors);
   if (errors.length > 0 || !signature) return { ok: false, errors };
-  return { ok: true, info: { signature, imports, memory, bytes: capOwnMemory(bytes, layout, fn.limits.memoryPages) } };
+  // Tables after memory: the table section comes first, so `layout`'s offsets still hold.
+  const capped = capOwnTables(capOwnMemory(bytes, layout, fn.limits.memoryPages), layout);
+  return { ok: true, info: { signature, imports, memory, bytes: capped } };
 }

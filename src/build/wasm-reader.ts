@@ -1,6 +1,6 @@
 /**
  * A reader for the few sections of a Wasm binary that nano needs to inspect:
- * types, imports, functions, memories and exports (spec §5.5). The engine's own
+ * types, imports, functions, tables, memories and exports (spec §5.5). The engine's own
  * `WebAssembly.Module.imports()` lists names but not signatures or memory limits,
  * and those are what the builder checks.
  */
@@ -20,7 +20,28 @@ export interface MemoryLimits {
 }
 
 export type ImportDesc =
-  { kind: 'function'; typeIndex: number } | { kind: 'table' } | { kind: 'memory'; limits: MemoryLimits } | { kind: 'global' };
+  | { kind: 'function'; typeIndex: number }
+  | { kind: 'table'; limits: TableLimits }
+  | { kind: 'memory'; limits: MemoryLimits }
+  | { kind: 'global' };
+
+/** A table's limits, and where they sit in the module (for table-limit.ts, which rewrites them). */
+export interface TableLimits {
+  initial: number;
+  maximum: number | undefined;
+  /** The limits' flags byte: bit 0 = has a maximum, bit 2 = 64-bit indices. */
+  flags: number;
+  /** Byte offsets of the limits (flags, initial, maximum) in the module. */
+  start: number;
+  end: number;
+}
+
+export interface TableSection {
+  /** Byte offset of the section's id byte and the end of its payload. */
+  start: number;
+  end: number;
+  tables: TableLimits[];
+}
 
 export interface WasmImport {
   module: string;
@@ -46,6 +67,7 @@ export interface WasmLayout {
   imports: WasmImport[];
   /** Type index of each function defined in the module (not imported). */
   functionTypes: number[];
+  tableSection: TableSection | undefined;
   memorySection: MemorySection | undefined;
   exports: WasmExport[];
 }
@@ -117,6 +139,43 @@ class Cursor {
     const maximum = flags & 0x01 ? this.u32() : undefined;
     return { initial, maximum, shared: (flags & 0x02) !== 0, memory64: (flags & 0x04) !== 0 };
   }
+
+  /** Consumes a LEB128 number of any width and sign, unread (constant expressions). */
+  skipLeb(): void {
+    while (this.byte() & 0x80);
+  }
+
+  /** A reference type, then limits (spec §5.3.10); `(ref null? ht)` is 0x63/0x64 and a heap type. */
+  tableType(): TableLimits {
+    const ref = this.byte();
+    if (ref === 0x63 || ref === 0x64) this.skipLeb();
+    const start = this.offset;
+    const { initial, maximum } = this.limits();
+    return { initial, maximum, flags: this.bytes[start] ?? 0, start, end: this.offset };
+  }
+
+  /**
+   * Skips a constant expression up to its `end`: the instructions a table's
+   * initialiser may hold without the GC proposal; anything else is unreadable.
+   */
+  skipConstExpr(): void {
+    for (let op = this.byte(); op !== 0x0b; op = this.byte()) {
+      if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd0 || op === 0xd2) this.skipLeb();
+      else if (op === 0x43) this.offset += 4;
+      else if (op === 0x44) this.offset += 8;
+      else if (![0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e].includes(op))
+        throw new WasmFormatError(`unsupported instruction 0x${op.toString(16)} in a constant expression at byte ${this.offset - 1}`);
+    }
+  }
+
+  /** A table: its type, or (function references) 0x40 0x00, its type and an initialiser. */
+  table(): TableLimits {
+    if (this.bytes[this.offset] !== 0x40) return this.tableType();
+    this.offset += 2;
+    const table = this.tableType();
+    this.skipConstExpr();
+    return table;
+  }
 }
 
 export function hasWasmMagic(bytes: Uint8Array): boolean {
@@ -125,7 +184,14 @@ export function hasWasmMagic(bytes: Uint8Array): boolean {
 
 export function readWasmLayout(bytes: Uint8Array): WasmLayout {
   if (!hasWasmMagic(bytes)) throw new WasmFormatError('not a WebAssembly module (it does not start with the bytes \\0asm)');
-  const layout: WasmLayout = { types: [], imports: [], functionTypes: [], memorySection: undefined, exports: [] };
+  const layout: WasmLayout = {
+    types: [],
+    imports: [],
+    functionTypes: [],
+    tableSection: undefined,
+    memorySection: undefined,
+    exports: [],
+  };
   const cursor = new Cursor(bytes, 8);
   while (cursor.offset < bytes.length) {
     const start = cursor.offset;
@@ -147,6 +213,9 @@ export function readWasmLayout(bytes: Uint8Array): WasmLayout {
         break;
       case 3:
         layout.functionTypes = section.vector(() => section.u32());
+        break;
+      case 4:
+        layout.tableSection = { start, end, tables: section.vector(() => section.table()) };
         break;
       case 5:
         layout.memorySection = { start, end, memories: section.vector(() => section.limits()) };
@@ -175,9 +244,7 @@ function readImport(section: Cursor): WasmImport {
     case 0:
       return { module, name, desc: { kind: 'function', typeIndex: section.u32() } };
     case 1:
-      section.valueType();
-      section.limits();
-      return { module, name, desc: { kind: 'table' } };
+      return { module, name, desc: { kind: 'table', limits: section.tableType() } };
     case 2:
       return { module, name, desc: { kind: 'memory', limits: section.limits() } };
     case 3:
@@ -189,7 +256,7 @@ function readImport(section: Cursor): WasmImport {
   }
 }
 
-function encodeU32(value: number): number[] {
+export function encodeU32(value: number): number[] {
   const out: number[] = [];
   let rest = value;
   do {

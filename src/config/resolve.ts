@@ -6,10 +6,12 @@
  * Strategy: collect every problem of a stage (YAML syntax, then substitution and
  * schema, then the checks a schema cannot express) and report them all at once.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { NanoError, ProblemsError, type Problem } from '../errors.js';
+import { ProblemsError, type Problem } from '../errors.js';
 import { parseDuration } from './durations.js';
+import { MAX_PROBLEMS_SHOWN } from './limits.js';
+import { readConfigText } from './read-config-text.js';
 import { substitute } from './substitute.js';
 import { validateAgainstSchema } from './validate.js';
 import { overlappingMethods, type Abi, type HttpMethod, type Limits, type Route } from './types.js';
@@ -110,20 +112,9 @@ export async function resolveConfig(configPath: string, options: ResolveOptions 
   const file = resolve(cwd, configPath);
   const shown = displayName(file, cwd);
 
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(cause));
-    throw new NanoError('ConfigNotFound', `cannot read ${shown}: ${why}`, {
-      value: file,
-      hint: 'run nano in a project folder, pass -c path/to/nano.yml, or create a project with `nano init`',
-      cause,
-    });
-  }
-
-  const parsed = parseYamlSource(shown, text);
+  const read = await readConfigText(file, shown);
+  if (read.problems) throw invalid(shown, read.problems);
+  const parsed = parseYamlSource(shown, read.text);
   if (!parsed.source) throw invalid(shown, parsed.problems);
   const source = parsed.source;
   if (source.value === null || source.value === undefined) {
@@ -161,8 +152,12 @@ export async function resolveConfig(configPath: string, options: ResolveOptions 
 
 function invalid(shown: string, unordered: Problem[]): ProblemsError {
   const problems = [...unordered].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  // Thousands of lines help no one: the first ones in file order, and a count of the rest.
+  const listed = problems.slice(0, MAX_PROBLEMS_SHOWN);
+  const more = problems.length - listed.length;
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  return new ProblemsError('ConfigInvalid', `${shown} is invalid (${count}):`, problems, 'fix the file and run the command again');
+  const summary = more > 0 ? `${count}; the first ${listed.length} follow, ${more} more are not shown` : count;
+  return new ProblemsError('ConfigInvalid', `${shown} is invalid (${summary}):`, listed, 'fix the file and run the command again');
 }
 
 function routesOf(fn: RawFunction): RawRoute[] {

@@ -7,65 +7,37 @@
  * directories; the shim is pure JavaScript over fds we implement.
  *
  * The sandbox: no preopened directory (fds 0–2 only, so every path_* call
- * fails), sockets answer ENOTSUP, clocks are WASI's realtime and monotonic,
- * random_get is crypto.getRandomValues. proc_exit ends the instance with its code.
+ * fails, fd_readdir answers ENOTSUP and no file can be created), sockets
+ * answer ENOTSUP, clocks are WASI's realtime and monotonic, random_get is
+ * crypto.getRandomValues. proc_exit ends the instance with its code.
+ *
+ * Host memory: nothing a module calls makes the host hold more than its
+ * limits allow. stdin cannot be resized (fd_allocate, fd_filestat_set_size:
+ * EBADF) or written; stdout keeps at most maxOutput bytes and stderr one log
+ * line's worth of an unfinished line (wasi-stdio.ts); a read or write takes at
+ * most IOV_MAX iovecs (EINVAL); what the shim copies out of memory for one
+ * call (an iovec's bytes, a path) is at most the memory itself. random_get
+ * fills the module's memory in place, poll_oneoff takes one subscription
+ * (more: ENOTSUP) and busy-waits inside the timeout, argv and the environment
+ * come from the request, whose headers the HTTP server bounds.
  */
-import { ConsoleStdout, File, OpenFile, WASI, WASIProcExit } from '@bjorn3/browser_wasi_shim';
+import { ConsoleStdout, WASI, WASIProcExit } from '@bjorn3/browser_wasi_shim';
 import type { WagiMeta, WagiResponse } from './payload.js';
 import type { LogLines } from './payload.js';
+import { Collector, StderrLines, Stdin } from './wasi-stdio.js';
 
 const ERRNO_SUCCESS = 0;
+const ERRNO_FAULT = 21;
+const ERRNO_INVAL = 28;
 const ERRNO_NOTSUP = 58;
 
-/** stdout: keeps up to `max` bytes, then only notes the overflow (the write still "succeeds", as a pipe to a closed reader would not; a module can't do better). */
-class Collector {
-  readonly chunks: Uint8Array[] = [];
-  size = 0;
-  overflow = false;
-  constructor(private readonly max: number) {}
-
-  write(data: Uint8Array): void {
-    if (this.overflow) return;
-    if (this.size + data.length > this.max) {
-      this.overflow = true;
-      return;
-    }
-    this.chunks.push(data);
-    this.size += data.length;
-  }
-
-  bytes(): Uint8Array {
-    if (this.chunks.length === 1) return this.chunks[0] as Uint8Array;
-    const out = new Uint8Array(this.size);
-    let at = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
-  }
-}
-
-/** stderr: decoded as UTF-8 and split into log lines; a last line without a newline is kept too. */
-class StderrLines {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
-  private pending = '';
-  constructor(private readonly logs: LogLines) {}
-
-  write(data: Uint8Array): void {
-    this.pending += this.decoder.decode(data, { stream: true });
-    const end = this.pending.lastIndexOf('\n');
-    if (end < 0) return;
-    this.logs.push(this.pending.slice(0, end));
-    this.pending = this.pending.slice(end + 1);
-  }
-
-  flush(): void {
-    this.pending += this.decoder.decode();
-    if (this.pending !== '') this.logs.push(this.pending);
-    this.pending = '';
-  }
-}
+/**
+ * The most iovecs one read or write may pass: POSIX's IOV_MAX as wasi-libc
+ * defines it. The shim turns every iovec into an object (and a copy, for
+ * writes) before looking at any, so an iovec count bounded only by the memory
+ * (512K in a 4 MiB memory) cost the host far more than the memory itself.
+ */
+const IOV_MAX = 1024;
 
 const utf8 = new TextEncoder();
 
@@ -94,8 +66,40 @@ function host(): { wasi: WASI; imports: WebAssembly.Imports; args: string[] } {
     return ERRNO_SUCCESS;
   };
   for (const name of ['sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown']) calls[name] = () => ERRNO_NOTSUP;
+  for (const name of ['fd_read', 'fd_write', 'fd_pread', 'fd_pwrite']) {
+    const call = calls[name];
+    if (call === undefined) throw new Error(`internal: the WASI shim has no ${name}`);
+    calls[name] = (fd: number, iovs: number, iovsLen: number, ...rest: unknown[]) =>
+      iovsLen >>> 0 > IOV_MAX ? ERRNO_INVAL : call(fd, iovs, iovsLen, ...rest);
+  }
+  const shimWrite = calls.fd_write!;
+  calls.fd_write = (fd: number, iovs: number, iovsLen: number, nwritten: number) => {
+    const target = wasi.fds[fd];
+    if (!(target instanceof ConsoleStdout)) return shimWrite(fd, iovs, iovsLen, nwritten);
+    return writeStdio(target, wasi.inst.exports.memory.buffer, iovs, iovsLen >>> 0, nwritten);
+  };
   shared = state;
   return state;
+}
+
+/**
+ * fd_write to stdout or stderr: each iovec goes to the sink as a view of the
+ * memory. The shim copies every iovec into a fresh ArrayBuffer first: 10M
+ * one-byte writes were 10M buffers for the collector to hold or the GC to find.
+ */
+function writeStdio(target: ConsoleStdout, memory: ArrayBuffer, iovs: number, iovsLen: number, nwritten: number): number {
+  if (iovsLen > IOV_MAX) return ERRNO_INVAL;
+  const view = new DataView(memory);
+  let written = 0;
+  for (let i = 0; i < iovsLen; i++) {
+    const start = view.getUint32(iovs + 8 * i, true);
+    const length = view.getUint32(iovs + 8 * i + 4, true);
+    if (start + length > memory.byteLength) return ERRNO_FAULT;
+    target.write(new Uint8Array(memory, start, length));
+    written += length;
+  }
+  view.setUint32(nwritten, written, true);
+  return ERRNO_SUCCESS;
 }
 
 /**
@@ -110,11 +114,7 @@ export function runWagi(module: WebAssembly.Module, entry: string, meta: WagiMet
   state.args = meta.args;
   wasi.args = meta.args;
   wasi.env = meta.env;
-  wasi.fds = [
-    new OpenFile(new File(body, { readonly: true })),
-    new ConsoleStdout((data) => stdout.write(data)),
-    new ConsoleStdout((data) => stderr.write(data)),
-  ];
+  wasi.fds = [new Stdin(body), new ConsoleStdout((data) => stdout.write(data)), new ConsoleStdout((data) => stderr.write(data))];
   let exitCode = 0;
   try {
     const instance = new WebAssembly.Instance(module, state.imports);
