@@ -5,15 +5,10 @@
  * same JSON error body as the routes (where the socket can still take it) and
  * closed, and counted in ClientErrors; none is logged, since none is our bug.
  *
- * A request made only of blank lines cannot get a 400 of its own: RFC 9112
- * §2.2 tells servers to skip empty lines before a request line, and llhttp
- * skips any number of them inside the native parser, which reads the socket
- * itself, so JavaScript never sees those bytes and cannot tell them from half
- * a header line. On a fresh connection they fall under the headers timeout
- * (408, then closed). Between two requests on a kept-alive connection Node
- * times nothing out — it restarts its keep-alive timer on every byte read — so
- * idle-guard.ts closes a connection idle for longer than the keep-alive and
- * headers timeouts together.
+ * Blank lines never reach JavaScript once Node's parser has a socket (llhttp
+ * skips them natively, as RFC 9112 §2.2 allows): preamble-guard.ts answers a
+ * connection that opens with nothing else, and idle-guard.ts closes one that
+ * sends them between kept-alive requests.
  */
 import { STATUS_CODES, type Server, type ServerOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -35,7 +30,7 @@ export function serverOptionsOf(limits: ConnectionLimits): ServerOptions {
 }
 
 /** Writes a whole HTTP response carrying `error` straight to the socket, then closes it. */
-function answerRaw(socket: Duplex, error: NanoError): void {
+export function answerRaw(socket: Duplex, error: NanoError): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -51,13 +46,18 @@ function answerRaw(socket: Duplex, error: NanoError): void {
   socket.once('finish', () => socket.destroy());
 }
 
+/** The answer to a request (or its headers) that did not arrive within the timeouts. */
+export function requestTimedOut(): NanoError {
+  return new NanoError('RequestTimeout', 'the request did not arrive in time', {
+    hint: 'send the headers, and the body, without pausing; the server closes the connection',
+  });
+}
+
 /** Node's parse and timeout errors → the error a client is told, as Node's own default handler maps them. */
 function errorOf(error: NodeJS.ErrnoException): NanoError {
   switch (error.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new NanoError('RequestTimeout', 'the request did not arrive in time', {
-        hint: 'send the headers, and the body, without pausing; the server closes the connection',
-      });
+      return requestTimedOut();
     case 'HPE_HEADER_OVERFLOW':
       return new NanoError('HeadersTooLarge', 'the request headers are too large', { value: error.code });
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':

@@ -27,6 +27,8 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   Overloaded: 503,
   FunctionUnavailable: 503,
   FunctionTimeout: 504,
+  // The server's own data folder refused a write (a full or read-only disk): the operator's to fix, not the client's.
+  FileSystemError: 500,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

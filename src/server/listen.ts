@@ -13,6 +13,7 @@ import { NanoError } from '../errors.js';
 import { ClientErrors } from './client-errors.js';
 import { guardServer, serverOptionsOf } from './client-guard.js';
 import { closeIdleConnections } from './idle-guard.js';
+import { refuseBlankPreambles } from './preamble-guard.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './limits.js';
 
 export interface Listening {
@@ -36,6 +37,7 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
   const server = createAdaptorServer({ fetch: app.fetch, serverOptions: serverOptionsOf(limits) }) as Server;
   const clientErrors = options.clientErrors ?? new ClientErrors();
   guardServer(server, limits, clientErrors);
+  refuseBlankPreambles(server, limits.headersTimeoutMs, clientErrors);
   closeIdleConnections(server, limits, clientErrors);
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {

@@ -119,13 +119,24 @@ describe('requests Node would leave unanswered', () => {
     await stillServes(listening);
   });
 
-  it('closes a connection of blank lines alone at the headers timeout with a 408 (llhttp skips them unseen)', async () => {
-    const { listening, counts } = await serve({ headersTimeoutMs: 300 });
+  it('answers a request made only of blank lines with a 400 at once, not at the headers timeout', async () => {
+    // An hour of headers timeout: only an answer to the blank lines themselves ends this test.
+    const { listening, counts } = await serve({ headersTimeoutMs: 3_600_000, requestTimeoutMs: 3_600_000 });
     const client = await rawConnect(listening.port);
     await client.write('\r\n\r\n\r\n\r\n');
-    expect(parseRaw(await client.closed)).toEqual({ status: 408, code: 'RequestTimeout', closes: true });
-    expect(counts.snapshot().timeouts).toBe(1);
+    expect(parseRaw(await client.closed)).toEqual({ status: 400, code: 'RequestInvalid', closes: true });
+    expect(counts.snapshot().badRequests).toBe(1);
     await stillServes(listening);
+  }, 20_000);
+
+  it('still serves a request after one blank line, pipelined requests, and a connection that sends nothing gets 408', async () => {
+    const { listening, counts } = await serve({ headersTimeoutMs: 300 });
+    const client = await rawConnect(listening.port);
+    await client.write('\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect((await client.closed).match(/HTTP\/1\.1 200/g)).toHaveLength(2);
+    const silent = await rawConnect(listening.port);
+    expect(parseRaw(await silent.closed)).toEqual({ status: 408, code: 'RequestTimeout', closes: true });
+    expect(counts.snapshot().timeouts).toBe(1);
   }, 20_000);
 });
 
