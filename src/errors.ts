@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'ServerUnreachable'
   | 'NotFound'
   | 'ListenFailed'
+  /** The user's file system refused: a file where a folder should be, a read-only or full disk (see file-system-error.ts). */
+  | 'FileSystemError'
   | 'ModuleRefused'
   | 'TokenRequired'
   | 'BadResponse';

@@ -10,6 +10,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NanoError } from '../errors.js';
+import { fileSystemError, withFileSystemErrors } from '../file-system-error.js';
 
 export interface LockOptions {
   /** The lock folder's name inside `.nano/`. */
@@ -45,7 +46,8 @@ export async function withBuildLock<T>(
   { name = 'build.lock', waitLimitMs = 30_000, signal }: LockOptions = {},
 ): Promise<T> {
   const lock = join(nanoDir, name);
-  await mkdir(nanoDir, { recursive: true });
+  // `.nano` may be a file, or sit on a read-only disk: the user's to fix, named (EEXIST, EROFS, ...).
+  await withFileSystemErrors('create the folder', nanoDir, () => mkdir(nanoDir, { recursive: true }));
   const deadline = Date.now() + waitLimitMs;
   let ownerMissingSince: number | undefined;
   for (;;) {
@@ -53,7 +55,7 @@ export async function withBuildLock<T>(
       await mkdir(lock);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileSystemError(error, 'create the lock folder', lock);
     }
     const owner = await ownerOf(lock);
     // A lock without a pid file is one being created right now, or left by a crash between
@@ -81,7 +83,7 @@ export async function withBuildLock<T>(
     await sleep(RETRY_MS);
   }
   try {
-    await writeFile(join(lock, 'pid'), String(process.pid));
+    await withFileSystemErrors('write', join(lock, 'pid'), () => writeFile(join(lock, 'pid'), String(process.pid)));
     return await work();
   } finally {
     await rm(lock, { recursive: true, force: true });

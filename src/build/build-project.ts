@@ -13,6 +13,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
 import type { ResolvedConfig, ResolvedFunction } from '../config/index.js';
 import { NanoError, ProblemsError, type Problem } from '../errors.js';
+import { withFileSystemErrors } from '../file-system-error.js';
 import { runBuildCommand } from './build-command.js';
 import { withBuildLock } from './build-lock.js';
 import { sha256 } from './hash.js';
@@ -236,7 +237,9 @@ export async function buildProject(config: ResolvedConfig, options: BuildOptions
     builtAt: new Date().toISOString(),
     functions: all.map((item) => item.entry),
   };
-  await withBuildLock(dirname(buildDir), () => writeBuildDir(buildDir, manifest, all));
+  await withBuildLock(dirname(buildDir), () =>
+    withFileSystemErrors('write the build to', display(buildDir), () => writeBuildDir(buildDir, manifest, all)),
+  );
   return {
     buildDir,
     manifest,

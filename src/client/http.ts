@@ -64,6 +64,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   ServerUnreachable: true,
   NotFound: true,
   ListenFailed: true,
+  FileSystemError: true,
   ModuleRefused: true,
   TokenRequired: true,
   BadResponse: true,

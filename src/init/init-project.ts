@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { NanoError } from '../errors.js';
+import { fileSystemError } from '../file-system-error.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 
 const TEMPLATES_DIR = join(PACKAGE_ROOT, 'templates');
@@ -55,7 +56,8 @@ async function ensureEmptyOrAbsent(dir: string): Promise<boolean> {
     entries = await readdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
+    // A file above it (ENOTDIR), a path too long, a link loop: the user's to fix, named.
+    throw fileSystemError(error, 'create the project folder', dir);
   }
   if (entries.length > 0) {
     const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', …' : '');
@@ -99,9 +101,10 @@ export async function initProject(dir: string, template: string): Promise<InitRe
     if (existed) await rmdir(dir);
     await rename(staging, dir);
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    if (existed && !existsSync(dir)) await mkdir(dir);
-    throw error;
+    // Best effort: the cause (a read-only or full disk, say) may refuse the clean-up too, and is the error to report.
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    if (existed && !existsSync(dir)) await mkdir(dir).catch(() => undefined);
+    throw fileSystemError(error, 'create the project folder', dir);
   }
   // A template with a package.json builds with a compiler from npm (its `build:` command finds it in node_modules/.bin).
   const nextSteps = files.includes('package.json') ? ['npm install', 'nano dev'] : ['nano build', 'nano dev'];

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NanoError } from '../errors.js';
+import { fileSystemError } from '../file-system-error.js';
 import { writeFileDurably } from './durable-file.js';
 import { failpoint } from './failpoints.js';
 
@@ -55,6 +56,10 @@ export class ArtifactStore {
     try {
       bytes = new Uint8Array(await readFile(this.pathOf(sha256)));
     } catch (cause) {
+      // Only a missing file is "not there"; a permission or disk error is the operator's to fix, named.
+      const failed = fileSystemError(cause, 'read the artifact', join(this.dir, `${sha256}.wasm`));
+      if (failed instanceof NanoError && failed.code === 'FileSystemError' && (cause as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw failed;
       throw new NanoError('NotFound', `artifact ${sha256} is not in the registry`, { value: sha256, cause });
     }
     const actual = createHash('sha256').update(bytes).digest('hex');

@@ -5,6 +5,7 @@
  */
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { withFileSystemErrors } from '../file-system-error.js';
 
 async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
@@ -17,7 +18,12 @@ async function fsyncDir(dir: string): Promise<void> {
 
 export const TEMP_MARK = '.tmp-';
 
-export async function writeFileDurably(path: string, data: Uint8Array | string, hooks: { beforeRename?: () => void } = {}): Promise<void> {
+/** Writes `path` crash-safely; a full or read-only disk, a file where the folder was, is a FileSystemError naming it. */
+export function writeFileDurably(path: string, data: Uint8Array | string, hooks: { beforeRename?: () => void } = {}): Promise<void> {
+  return withFileSystemErrors('write', path, () => writeAndRename(path, data, hooks));
+}
+
+async function writeAndRename(path: string, data: Uint8Array | string, hooks: { beforeRename?: () => void }): Promise<void> {
   const temp = join(dirname(path), `${basename(path)}${TEMP_MARK}${process.pid}-${Math.random().toString(36).slice(2)}`);
   const handle = await open(temp, 'w');
   try {

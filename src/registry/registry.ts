@@ -20,6 +20,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NanoError } from '../errors.js';
+import { fileSystemError, withFileSystemErrors } from '../file-system-error.js';
 import { ArtifactStore } from './artifact-store.js';
 import { TEMP_MARK, writeFileDurably } from './durable-file.js';
 import { failpoint } from './failpoints.js';
@@ -77,22 +78,37 @@ export class Registry {
 
   /** Opens (or creates) a data folder, sweeping temporary files a crash left behind. */
   static async open(dataDir: string): Promise<Registry> {
-    await mkdir(join(dataDir, 'artifacts'), { recursive: true });
-    for (const folder of [dataDir, join(dataDir, 'artifacts')]) {
-      for (const name of await readdir(folder)) {
-        if (name.includes(TEMP_MARK)) await rm(join(folder, name), { force: true });
+    // --data may name a file, a folder below one, a read-only disk: the operator's to fix, named.
+    await withFileSystemErrors('open the data folder', dataDir, async () => {
+      await mkdir(join(dataDir, 'artifacts'), { recursive: true });
+      for (const folder of [dataDir, join(dataDir, 'artifacts')]) {
+        for (const name of await readdir(folder)) {
+          if (name.includes(TEMP_MARK)) await rm(join(folder, name), { recursive: true, force: true });
+        }
       }
+    });
+    const stateFile = join(dataDir, STATE_FILE);
+    let text: string | undefined;
+    try {
+      text = await readFile(stateFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileSystemError(error, 'read', stateFile);
     }
     let state = emptyState();
     try {
-      state = JSON.parse(await readFile(join(dataDir, STATE_FILE), 'utf8')) as RegistryState;
+      if (text !== undefined) state = JSON.parse(text) as RegistryState;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new NanoError('RequestInvalid', `the registry in ${dataDir} is unreadable: ${(error as Error).message}`, {
-          value: dataDir,
-          hint: 'restore state.json from a backup, or start with an empty --data folder',
-        });
-      }
+      throw new NanoError('RequestInvalid', `the registry in ${dataDir} is unreadable: ${(error as Error).message}`, {
+        value: dataDir,
+        hint: 'restore state.json from a backup, or start with an empty --data folder',
+      });
+    }
+    // `null` or `5` parse too; reading .format off them would crash.
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      throw new NanoError('RequestInvalid', `the registry in ${dataDir} is unreadable: state.json does not hold an object`, {
+        value: dataDir,
+        hint: 'restore state.json from a backup, or start with an empty --data folder',
+      });
     }
     if (state.format !== 1) {
       throw new NanoError('RequestInvalid', `the registry in ${dataDir} has format ${String(state.format)}; this nano reads format 1`, {

@@ -64,7 +64,7 @@ function describe(type: ValueType): string {
     case 'i64':
       return 'an i64 (an integer from -2^63 to 2^64-1; beyond 2^53 pass it as a string of digits)';
     default:
-      return `an ${type} (a number)`;
+      return `an ${type} (a finite number of the type, Infinity, -Infinity or NaN)`;
   }
 }
 
@@ -79,7 +79,7 @@ function coerceOne(type: ValueType, raw: unknown): WasmValue | undefined {
     return big >= BigInt(I32_MIN) && big <= BigInt(U32_MAX) ? Number(BigInt.asIntN(32, big)) : undefined;
   }
   if (typeof raw === 'number') return raw;
-  if (typeof raw === 'string' && FLOAT_TEXT.test(raw.trim())) return parseFloatText(raw.trim());
+  if (typeof raw === 'string' && FLOAT_TEXT.test(raw.trim())) return parseFloatText(type, raw.trim());
   return undefined;
 }
 
@@ -96,11 +96,15 @@ function toBigInt(raw: unknown): bigint | undefined {
   return negative ? -magnitude : magnitude;
 }
 
-function parseFloatText(text: string): number {
+function parseFloatText(type: ValueType, text: string): number | undefined {
   const lower = text.toLowerCase();
   if (lower.endsWith('nan')) return Number.NaN;
   if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity;
-  return Number(text);
+  const value = Number(text);
+  // `1e400` (or `1e39` for an f32) is no number of the type: refused rather than silently made Infinity,
+  // which the text can say (underflow to 0 or a subnormal is only rounding, and accepted).
+  const rounded = type === 'f32' ? Math.fround(value) : value;
+  return Number.isFinite(rounded) ? value : undefined;
 }
 
 /**
@@ -136,10 +140,45 @@ export function parseJsonArgs(name: string, signature: Signature, body: string):
 }
 
 /**
- * Results as text: floats as JS prints them, i64 as a decimal BigInt, several
- * results (multi-value) joined by commas like the arguments, none as ''.
+ * Results as text that reads back as the same value: i32 and i64 in decimal, an
+ * f64 as JS prints it, an f32 as the shortest decimal that rounds back to it
+ * (`0.1`, not the double `0.10000000149011612`), `-0`, `NaN`, `Infinity` and
+ * `-Infinity` as written. Several results (multi-value) are joined by commas
+ * like the arguments; none is ''. Without `types`, numbers print as f64.
  */
-export function renderResults(values: readonly WasmValue[]): string {
-  if (values.length === 1) return String(values[0]);
-  return values.map(String).join(',');
+export function renderResults(values: readonly WasmValue[], types: readonly ValueType[] = []): string {
+  if (values.length === 1) return renderValue(values[0]!, types[0]);
+  return values.map((value, i) => renderValue(value, types[i])).join(',');
+}
+
+function renderValue(value: WasmValue, type: ValueType | undefined): string {
+  if (typeof value === 'bigint') return `${value}`;
+  // String(-0) is "0": the sign of zero is part of a float's value (1/-0 is -Infinity).
+  if (Object.is(value, -0)) return '-0';
+  if (type === 'f32' && Number.isFinite(value)) return shortestF32(value);
+  return String(value);
+}
+
+/**
+ * The shortest decimal that Math.fround reads back as `value` (an f32, exactly
+ * representable as a double). At each length the correctly rounded decimal is
+ * tried, and its neighbours: at a power of two the f32's rounding interval is
+ * lopsided, and the shortest decimal inside it may not be the nearest one.
+ */
+function shortestF32(value: number): string {
+  for (let digits = 1; digits < 9; digits++) {
+    const [mantissa = '', exponent = '0'] = value.toExponential(digits - 1).split('e');
+    const scaled = BigInt(mantissa.replace('.', ''));
+    const power = Number(exponent) - (digits - 1);
+    let best: number | undefined;
+    for (const candidate of [scaled, scaled - 1n, scaled + 1n]) {
+      const decimal = Number(`${candidate}e${power}`);
+      if (Math.fround(decimal) !== value) continue;
+      if (best === undefined || Math.abs(decimal - value) < Math.abs(best - value)) best = decimal;
+    }
+    // String() of a double with at most `digits` significant digits prints those digits (or fewer).
+    if (best !== undefined) return String(best);
+  }
+  // Nine significant digits always identify an f32.
+  return String(Number(value.toPrecision(9)));
 }

@@ -326,7 +326,7 @@ class NanoExecutor implements Executor {
     return this.run(entry, version, request, (outcome, coldStart) => {
       const values = outcome.kind === 'ok' ? outcome.values : [];
       return {
-        value: renderResults(values),
+        value: renderResults(values, signature.results),
         durationMs: outcome.durationMs,
         coldStart,
         version: version.version,
