@@ -17,6 +17,27 @@ export function checkServeFlags(flags: { port: number; workers: number; 'max-bod
   checkWholeNumber('max-body-size', flags['max-body-size'], 1, GIB, 'of bytes');
 }
 
+/**
+ * `nano server --max-body-bytes-in-flight`, when given: a budget below the largest single body (a wagi
+ * body or an artifact) would refuse that body with 503 forever, however long the client waited.
+ */
+export function checkBodyBudgetFlag(flags: {
+  'max-body-bytes-in-flight'?: number;
+  'max-body-size': number;
+  'max-artifact-size': number;
+}): void {
+  const budget = flags['max-body-bytes-in-flight'];
+  if (budget === undefined) return;
+  checkWholeNumber('max-body-bytes-in-flight', budget, 1, 1024 * GIB, 'of bytes');
+  for (const flag of ['max-body-size', 'max-artifact-size'] as const) {
+    if (budget < flags[flag]) {
+      throw new UsageError(
+        `--max-body-bytes-in-flight (${budget} bytes) must be at least --${flag} (${flags[flag]} bytes): a body of that size could never be accepted`,
+      );
+    }
+  }
+}
+
 const HOUR_MS = 60 * 60 * 1000;
 
 /** `nano server`'s connection limits; a headers timeout above the request timeout could never apply. */

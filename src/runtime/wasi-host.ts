@@ -88,7 +88,11 @@ function host(): { wasi: WASI; imports: WebAssembly.Imports; args: string[] } {
  * one-byte writes were 10M buffers for the collector to hold or the GC to find.
  */
 function writeStdio(target: ConsoleStdout, memory: ArrayBuffer, iovs: number, iovsLen: number, nwritten: number): number {
+  // Pointers and counts arrive as i32: read them unsigned, and check them before any access (a DataView
+  // access out of bounds would throw, a trap instead of the EFAULT a module can handle).
+  [iovs, iovsLen, nwritten] = [iovs >>> 0, iovsLen >>> 0, nwritten >>> 0];
   if (iovsLen > IOV_MAX) return ERRNO_INVAL;
+  if (iovs + 8 * iovsLen > memory.byteLength || nwritten + 4 > memory.byteLength) return ERRNO_FAULT;
   const view = new DataView(memory);
   let written = 0;
   for (let i = 0; i < iovsLen; i++) {

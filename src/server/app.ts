@@ -16,7 +16,8 @@ import type { LogEntry, Outcome } from './control-api.js';
 import { assertBearer, requireBearer } from './auth.js';
 import { errorResponse, internalErrorResponse, statusOf } from './http-errors.js';
 import type { RouteTable, RouteTarget } from './route-table.js';
-import { DEFAULT_MAX_BODY_BYTES } from './limits.js';
+import { DEFAULT_MAX_BODY_BYTES, defaultBodyBytesInFlight } from './limits.js';
+import { BodyBudget, OverBudgetError } from './body-budget.js';
 import { parseCgiResponse, readBody, wagiRequest, type WagiTarget } from './wagi.js';
 import { readBodyLimited } from './read-body.js';
 import type { ClientErrors } from './client-errors.js';
@@ -33,6 +34,11 @@ export interface AppOptions {
   maxArgsBytes?: number;
   /** Largest request body a `wagi` function accepts, in bytes (default 8 MiB); beyond it, 413. */
   maxBodyBytes?: number;
+  /**
+   * Bytes of request bodies held at once, shared with the control plane's uploads when given; by
+   * default a budget of the app's own (limits.ts, DEFAULT_MAX_BODY_BYTES_IN_FLIGHT). Past it, 503.
+   */
+  bodyBudget?: BodyBudget;
   /** Called once per invocation attempt that named an existing function (for `nano logs`). */
   onInvocation?: (entry: LogEntry) => void;
   /** When set, the data plane needs `Authorization: Bearer <execToken>` too. */
@@ -47,6 +53,9 @@ export interface AppOptions {
 }
 
 const DEFAULT_MAX_ARGS_BYTES = 64 * 1024;
+
+/** The options once createApp has filled in the budget. */
+type Resolved = AppOptions & { bodyBudget: BodyBudget };
 
 /** The query as sent (parseQueryArgs decodes it, once). */
 function rawQuery(url: string): string {
@@ -107,7 +116,7 @@ function wagiTarget(c: Context, name: string, route: RouteTarget | undefined): W
   return { matchedRoute: routePath ?? `/exec/${name}/*`, rawPathInfo, scriptName };
 }
 
-async function invoke(c: Context, options: AppOptions, fn: FunctionInfo, route?: RouteTarget): Promise<Response> {
+async function invoke(c: Context, options: Resolved, fn: FunctionInfo, route?: RouteTarget): Promise<Response> {
   const requestId = randomUUID();
   const started = performance.now();
   const record = (status: number, outcome: Outcome, version: number | null, durationMs: number, lines: string[]) =>
@@ -115,8 +124,11 @@ async function invoke(c: Context, options: AppOptions, fn: FunctionInfo, route?:
   let logged: string[] = [];
   try {
     if (fn.abi === 'wagi') {
-      const body = await readBody(c.req.raw, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-      const result = await options.host.invokeWagi(fn.name, wagiRequest(c.req.raw, wagiTarget(c, fn.name, route), body));
+      // The body counts against the budget until the call settles: a queued call still holds it.
+      const result = await options.bodyBudget.holding(async (lease) => {
+        const body = await readBody(c.req.raw, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, lease);
+        return options.host.invokeWagi(fn.name, wagiRequest(c.req.raw, wagiTarget(c, fn.name, route), body));
+      });
       logged = result.logs;
       const cgi = parseCgiResponse(fn.name, result.stdout);
       const headers = new Headers();
@@ -162,7 +174,7 @@ function noRoute(c: Context): NanoError {
 }
 
 /** A request for /exec/<name> with a method other than GET and POST, or a path below it: wagi functions only. */
-function execWagi(c: Context, options: AppOptions): Promise<Response> {
+function execWagi(c: Context, options: Resolved): Promise<Response> {
   const name = c.req.param('name') ?? '';
   const fn = FUNCTION_NAME.test(name) ? options.host.info(name) : undefined;
   if (fn?.abi !== 'wagi') throw noRoute(c);
@@ -173,12 +185,17 @@ function statsText(executionMs: number, requests: number): string {
   return `execution time: ${Math.round(executionMs)}ms\nnumber of requests: ${requests}`;
 }
 
-export function createApp(options: AppOptions): Hono {
+export function createApp(appOptions: AppOptions): Hono {
+  const options: Resolved = {
+    ...appOptions,
+    bodyBudget: appOptions.bodyBudget ?? new BodyBudget(defaultBodyBytesInFlight(appOptions.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
+  };
   const app = new Hono();
 
   app.onError((error, c) => {
     if (error instanceof NanoError) {
       if (error.code === 'RequestAborted') options.clientErrors?.count('abortedBodies');
+      if (error instanceof OverBudgetError) options.clientErrors?.count('overBudget');
       return errorResponse(c, error);
     }
     options.onInternalError?.(error);
@@ -186,9 +203,10 @@ export function createApp(options: AppOptions): Hono {
   });
 
   // Liveness: a platform with unavailable functions still serves the others, so it stays 200.
+  // Open to anyone, even with --exec-token: names only; the reasons are in the log, `nano info` and each 503.
   app.get('/healthz', (c) => {
     const functions = options.host.list().length;
-    const unavailable = [...(options.unavailable ?? [])].map(([name, reason]) => ({ name, reason }));
+    const unavailable = [...(options.unavailable?.keys() ?? [])].sort();
     const clientErrors = options.clientErrors?.snapshot();
     const health = unavailable.length === 0 ? { status: 'ok', functions } : { status: 'degraded', functions, unavailable };
     return c.json(clientErrors === undefined ? health : { ...health, clientErrors });

@@ -8,7 +8,10 @@
 export interface ClientErrorCounts {
   /** Requests Node's parser refused (malformed request line, headers or body framing), CONNECT: answered 400 (431 for oversized headers). */
   badRequests: number;
-  /** Connections whose headers, or whole request, did not arrive within the timeouts: answered 408 and closed. */
+  /**
+   * Connections whose headers, or whole request, did not arrive within the timeouts (answered 408 and
+   * closed), and kept-alive ones idle past the keep-alive and headers timeouts together (closed).
+   */
   timeouts: number;
   /**
    * Requests whose body ended early: the client closed the connection mid-body, or its chunked
@@ -17,12 +20,17 @@ export interface ClientErrorCounts {
   abortedBodies: number;
   /** Connections closed at once because the server already held `maxConnections`. */
   refusedConnections: number;
+  /**
+   * Requests refused with 503 because the server already held its budget of request-body bytes
+   * (--max-body-bytes-in-flight): load shed rather than a client's fault, but counted with these.
+   */
+  overBudget: number;
 }
 
 export type ClientErrorKind = keyof ClientErrorCounts;
 
 export class ClientErrors {
-  private readonly counts: ClientErrorCounts = { badRequests: 0, timeouts: 0, abortedBodies: 0, refusedConnections: 0 };
+  private readonly counts: ClientErrorCounts = { badRequests: 0, timeouts: 0, abortedBodies: 0, refusedConnections: 0, overBudget: 0 };
 
   count(kind: ClientErrorKind): void {
     this.counts[kind]++;

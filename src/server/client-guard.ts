@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import { NanoError } from '../errors.js';
 import type { ClientErrors } from './client-errors.js';
 import { statusOf } from './http-errors.js';
-import type { ConnectionLimits } from './limits.js';
+import { sweepIntervalMs, type ConnectionLimits } from './limits.js';
 
 /** The options createServer needs at construction: Node reads the checking interval only there. */
 export function serverOptionsOf(limits: ConnectionLimits): ServerOptions {
@@ -25,12 +25,15 @@ export function serverOptionsOf(limits: ConnectionLimits): ServerOptions {
     requestTimeout: limits.requestTimeoutMs,
     // Node enforces both timeouts by sweeping its connections on this interval, 30 s by default,
     // which would stretch a 10 s headers timeout to 40 s. A sweep of 1024 connections is cheap.
-    connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.floor(limits.headersTimeoutMs / 4))),
+    connectionsCheckingInterval: sweepIntervalMs(limits.headersTimeoutMs),
   };
 }
 
 /** Writes a whole HTTP response carrying `error` straight to the socket, then closes it. */
 export function answerRaw(socket: Duplex, error: NanoError): void {
+  // The client may reset the connection while this is written; with no listener that would be an
+  // uncaught error (Node has taken its own off a socket it hands to 'connect' or 'clientError').
+  socket.on('error', () => socket.destroy());
   if (!socket.writable) {
     socket.destroy();
     return;

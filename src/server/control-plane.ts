@@ -11,6 +11,7 @@ import { isSha256 } from '../registry/index.js';
 import { requireBearer } from './auth.js';
 import type { FunctionList, LogEntry, Removed } from './control-api.js';
 import { parseDeployRequest } from './deploy-request.js';
+import type { BodyBudget } from './body-budget.js';
 import { readBodyLimited } from './read-body.js';
 import type { Platform } from './platform.js';
 
@@ -20,6 +21,8 @@ export interface ControlPlaneOptions {
   token: string | undefined;
   /** Largest artifact accepted, in bytes. */
   maxArtifactBytes: number;
+  /** The data plane's budget of body bytes in flight: an upload holds its bytes until they are stored. */
+  bodyBudget: BodyBudget;
 }
 
 const CONTROL_PATHS = ['/deployments', '/deployments/*', '/artifacts/*', '/functions', '/functions/*'];
@@ -60,13 +63,17 @@ export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
   app.put('/artifacts/:sha256', async (c) => {
     const sha256 = c.req.param('sha256');
     if (!isSha256(sha256)) throw new NanoError('RequestInvalid', `"${sha256}" is not a sha256 hex digest`, { value: sha256 });
-    const bytes = await readBodyLimited(c.req.raw, {
-      bytes: options.maxArtifactBytes,
-      what: 'the artifact',
-      hint: 'start the server with a larger --max-artifact-size, or make the module smaller',
+    const { size, created } = await options.bodyBudget.holding(async (lease) => {
+      const bytes = await readBodyLimited(c.req.raw, {
+        bytes: options.maxArtifactBytes,
+        what: 'the artifact',
+        hint: 'start the server with a larger --max-artifact-size, or make the module smaller',
+        lease,
+      });
+      const { created } = await platform.upload(sha256, bytes);
+      return { size: bytes.length, created };
     });
-    const { created } = await platform.upload(sha256, bytes);
-    return c.json({ sha256, size: bytes.length, created }, created ? 201 : 200);
+    return c.json({ sha256, size, created }, created ? 201 : 200);
   });
 
   app.post('/deployments/:id/commit', async (c) => c.json(await platform.commit(c.req.param('id'))));

@@ -14,7 +14,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientErrors } from './client-errors.js';
-import type { ConnectionLimits } from './limits.js';
+import { sweepIntervalMs, type ConnectionLimits } from './limits.js';
 
 export function closeIdleConnections(server: Server, limits: ConnectionLimits, counts: ClientErrors): void {
   const idleSince = new Map<Socket, number>();
@@ -39,19 +39,16 @@ export function closeIdleConnections(server: Server, limits: ConnectionLimits, c
     });
   });
   const bound = limits.keepAliveTimeoutMs + limits.headersTimeoutMs;
-  const sweep = setInterval(
-    () => {
-      const cutoff = performance.now() - bound;
-      for (const [socket, since] of idleSince) {
-        if (since < cutoff) {
-          idleSince.delete(socket);
-          counts.count('timeouts');
-          socket.destroy();
-        }
+  const sweep = setInterval(() => {
+    const cutoff = performance.now() - bound;
+    for (const [socket, since] of idleSince) {
+      if (since < cutoff) {
+        idleSince.delete(socket);
+        counts.count('timeouts');
+        socket.destroy();
       }
-    },
-    Math.min(1_000, Math.max(10, Math.floor(bound / 4))),
-  );
+    }
+  }, sweepIntervalMs(bound));
   sweep.unref();
   server.once('close', () => clearInterval(sweep));
 }

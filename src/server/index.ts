@@ -9,4 +9,11 @@ export { Platform } from './platform.js';
 export { InvocationLog } from './invocation-log.js';
 export { startPlatformServer, isLoopback, type PlatformServer, type PlatformServerOptions } from './start-platform.js';
 export type * from './control-api.js';
-export { DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES, type ConnectionLimits } from './limits.js';
+export {
+  DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_MAX_ARTIFACT_BYTES,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_BODY_BYTES_IN_FLIGHT,
+  type ConnectionLimits,
+} from './limits.js';
+export { BodyBudget, OverBudgetError, type BodyLease } from './body-budget.js';

@@ -37,7 +37,7 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
   const server = createAdaptorServer({ fetch: app.fetch, serverOptions: serverOptionsOf(limits) }) as Server;
   const clientErrors = options.clientErrors ?? new ClientErrors();
   guardServer(server, limits, clientErrors);
-  refuseBlankPreambles(server, limits.headersTimeoutMs, clientErrors);
+  const preambles = refuseBlankPreambles(server, limits.headersTimeoutMs, clientErrors);
   closeIdleConnections(server, limits, clientErrors);
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -67,6 +67,7 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        preambles.destroyWaiting();
       }),
   };
 }

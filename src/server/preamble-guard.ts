@@ -1,17 +1,22 @@
 /**
  * Answers 400 to a connection that opens with nothing but blank lines.
  *
- * RFC 9112 §2.2 lets a server skip an empty line or so before a request line,
- * and llhttp skips any number of them inside the native parser, which reads
- * the socket itself: JavaScript never sees those bytes, and a client sending
- * only "\r\n" got no answer until the headers timeout. So the first bytes of
- * each connection pass through here before Node's HTTP server gets the socket:
- * as soon as one byte is not CR or LF, they are handed over untouched (once
- * per connection, not per request); two blank lines or more with nothing else
- * get a 400, and a connection that sends nothing is answered 408 at the
- * headers timeout, as Node would.
+ * RFC 9112 §2.2 lets a server skip an empty line before a request line, and
+ * llhttp skips any number of them inside the native parser, which reads the
+ * socket itself: JavaScript never sees those bytes, and a client sending only
+ * "\r\n" got no answer until the headers timeout. So the first bytes of each
+ * connection pass through here before Node's HTTP server gets the socket
+ * (once per connection, not per request): the first chunk holding a byte that
+ * is not CR or LF is handed over from that byte on (the blank bytes before it
+ * are dropped, as llhttp would skip them, so nothing piles up here); more than
+ * one empty line's worth of CR and LF before it gets a 400.
+ *
+ * The headers timeout runs from the accept, not from the hand-over: a client
+ * that has sent no complete request head by then gets a 408 whichever side
+ * holds its socket. A client that closes its side before sending a request is
+ * let go at once, as Node does.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { NanoError } from '../errors.js';
 import type { ClientErrors } from './client-errors.js';
@@ -19,58 +24,90 @@ import { answerRaw, requestTimedOut } from './client-guard.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
-/** Blank lines tolerated before a request line (the RFC asks servers to skip at least one). */
-const BLANK_LINES_TOLERATED = 1;
+/** CR and LF bytes tolerated before a request line: one empty line, "\r\n". */
+const BLANK_BYTES_TOLERATED = 2;
 
-export function refuseBlankPreambles(server: Server, headersTimeoutMs: number, counts: ClientErrors): void {
+export interface PreambleGuard {
+  /** Destroys the connections that have not sent a request line yet (Node's closeAllConnections cannot see them). */
+  destroyWaiting(): void;
+}
+
+export function refuseBlankPreambles(server: Server, headersTimeoutMs: number, counts: ClientErrors): PreambleGuard {
   // Node's own listener (the HTTP parser's setup) runs only once the first real byte is in.
   const handOver = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
+  /** Sockets not handed over yet. */
+  const waiting = new Set<Socket>();
+  /** Head timers of sockets handed over whose first request head is not complete yet. */
+  const headTimers = new Map<Socket, NodeJS.Timeout>();
+  server.on('request', (request: IncomingMessage) => {
+    const timer = headTimers.get(request.socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    headTimers.delete(request.socket);
+  });
+
   server.on('connection', (socket: Socket) => {
-    let seen: Buffer[] = [];
-    let blankLines = 0;
-    const done = () => {
-      clearTimeout(timer);
+    let blankBytes = 0;
+    waiting.add(socket);
+    const stopListening = () => {
+      waiting.delete(socket);
       socket.off('data', onData);
       socket.off('error', onError);
-      socket.off('close', done);
+      socket.off('end', onEnd);
+    };
+    const forget = () => {
+      stopListening();
+      clearTimeout(timer);
+      headTimers.delete(socket);
     };
     const refuse = (error: NanoError, kind: 'badRequests' | 'timeouts') => {
-      done();
+      forget();
       counts.count(kind);
       answerRaw(socket, error);
     };
     const onData = (chunk: Buffer) => {
-      seen.push(chunk);
-      if (chunk.some((byte) => byte !== CR && byte !== LF)) {
-        done();
-        socket.pause();
-        socket.unshift(Buffer.concat(seen));
-        seen = [];
-        for (const listener of handOver) listener.call(server, socket);
-        // Node's parser reads the socket natively from now on; the bytes put back flow to it first.
-        socket.resume();
-        return;
-      }
-      blankLines += chunk.filter((byte) => byte === LF).length;
-      if (blankLines > BLANK_LINES_TOLERATED) {
+      const start = chunk.findIndex((byte) => byte !== CR && byte !== LF);
+      blankBytes += start < 0 ? chunk.length : start;
+      if (blankBytes > BLANK_BYTES_TOLERATED) {
         refuse(
-          new NanoError('RequestInvalid', 'the request is only blank lines', {
+          new NanoError('RequestInvalid', 'the request starts with blank lines', {
             hint: 'send a request line (GET /exec/<name> HTTP/1.1) and headers',
           }),
           'badRequests',
         );
+        return;
       }
+      if (start < 0) return;
+      stopListening();
+      headTimers.set(socket, timer);
+      socket.pause();
+      socket.unshift(chunk.subarray(start));
+      for (const listener of handOver) listener.call(server, socket);
+      // Node's parser reads the socket natively from now on; the bytes put back flow to it first.
+      socket.resume();
     };
     // Until Node's parser has the socket, a reset must not go unhandled.
     const onError = () => {
-      done();
+      forget();
+      socket.destroy();
+    };
+    const onEnd = () => {
+      forget();
       socket.destroy();
     };
     const timer = setTimeout(() => refuse(requestTimedOut(), 'timeouts'), headersTimeoutMs);
     timer.unref();
     socket.on('data', onData);
     socket.on('error', onError);
-    socket.once('close', done);
+    socket.on('end', onEnd);
+    socket.once('close', forget);
   });
+
+  return {
+    destroyWaiting: () => {
+      for (const socket of waiting) socket.destroy();
+      waiting.clear();
+    },
+  };
 }

@@ -8,14 +8,20 @@
  * 3 of its 1000 bytes, or sent a chunked body Node's parser refused — is the
  * client's doing, not a bug: it becomes a `RequestAborted` NanoError here, at
  * the one place every body is read, so no route logs it as an internal error.
+ *
+ * With a lease (body-budget.ts), the bytes also count against the server's
+ * budget of bodies in flight, taken before they are read; the caller releases it.
  */
 import { NanoError } from '../errors.js';
+import type { BodyLease } from './body-budget.js';
 
 export interface BodyLimit {
   bytes: number;
   /** What the body is, for the message: "the artifact", "the request body". */
   what: string;
   hint: string;
+  /** Where the body's bytes are counted against the server-wide budget; past it, 503 before more is read. */
+  lease?: BodyLease;
 }
 
 /**
@@ -62,13 +68,19 @@ async function readBody(request: Request, limit: BodyLimit): Promise<Uint8Array>
   if (request.method === 'GET' || request.method === 'HEAD') return new Uint8Array(0);
   // With a Content-Length, Node's HTTP parser delivers exactly that many bytes: read them in one
   // go (several times faster than iterating the web stream). Without one, count while streaming.
-  if (Number.isInteger(declared) && declared >= 0) return new Uint8Array(await request.arrayBuffer());
+  // A declared length is reserved whole, before any byte is read: a client that declares 8 MiB and
+  // trickles holds its share until the request timeout, the same as a connection held open.
+  if (Number.isInteger(declared) && declared >= 0) {
+    if (declared > 0) limit.lease?.take(declared);
+    return new Uint8Array(await request.arrayBuffer());
+  }
   if (!request.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.length;
     if (size > limit.bytes) throw tooLarge(`more than ${limit.bytes}`);
+    limit.lease?.take(chunk.length);
     chunks.push(chunk);
   }
   return chunks.length === 1 ? chunks[0]! : new Uint8Array(Buffer.concat(chunks));

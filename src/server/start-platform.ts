@@ -8,7 +8,8 @@ import { NanoError } from '../errors.js';
 import { createApp } from './app.js';
 import { addControlPlane } from './control-plane.js';
 import { ClientErrors } from './client-errors.js';
-import { DEFAULT_MAX_ARTIFACT_BYTES, type ConnectionLimits } from './limits.js';
+import { BodyBudget } from './body-budget.js';
+import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES, defaultBodyBytesInFlight, type ConnectionLimits } from './limits.js';
 import { listen } from './listen.js';
 import { Platform } from './platform.js';
 import { RouteTable } from './route-table.js';
@@ -24,6 +25,8 @@ export interface PlatformServerOptions {
   maxArtifactBytes?: number;
   /** Largest request body a wagi function accepts. */
   maxBodyBytes?: number;
+  /** Bytes of request bodies (wagi bodies and artifact uploads together) held at once; past it, 503. */
+  maxBodyBytesInFlight?: number;
   executor?: ExecutorOptions;
   /** Timeouts and the connection cap of the socket; each one left out takes its default. */
   connections?: Partial<ConnectionLimits>;
@@ -59,6 +62,11 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
   const routes = new RouteTable();
   let url = '';
   const clientErrors = new ClientErrors();
+  const maxArtifactBytes = options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
+  // One budget for the data plane's bodies and the control plane's uploads: both are the same memory.
+  const bodyBudget = new BodyBudget(
+    options.maxBodyBytesInFlight ?? defaultBodyBytesInFlight(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, maxArtifactBytes),
+  );
   const platform = new Platform({ registry, executor, routes, publicUrl: () => url, onLoadError: options.onLoadError });
   try {
     await platform.loadAll();
@@ -70,9 +78,10 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
       onInternalError: options.onInternalError,
       clientErrors,
       maxBodyBytes: options.maxBodyBytes,
+      bodyBudget,
       onInvocation: (entry) => platform.logs.append(entry),
       extend: (app) => {
-        addControlPlane(app, { platform, token: options.token, maxArtifactBytes: options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES });
+        addControlPlane(app, { platform, token: options.token, maxArtifactBytes, bodyBudget });
         if (options.modulesDir) addSeedRegister(app, platform, options.modulesDir, options.token);
       },
     });

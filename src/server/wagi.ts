@@ -7,6 +7,7 @@
  */
 import { NanoError } from '../errors.js';
 import type { WagiRequest } from '../runtime/index.js';
+import type { BodyLease } from './body-budget.js';
 import { readBodyLimited } from './read-body.js';
 
 /** Headers a script's response may not set: nano frames the body itself. */
@@ -38,12 +39,16 @@ function queryArgs(query: string): string[] {
   return query.split('&').map((part) => decodePath(part.replaceAll('+', ' ')));
 }
 
-/** Reads at most `limit` bytes; a larger body is a 413 before any of it reaches the module. */
-export function readBody(request: Request, limit: number): Promise<Uint8Array> {
+/**
+ * Reads at most `limit` bytes; a larger body is a 413 before any of it reaches the module. The bytes
+ * count against the server's budget through `lease`, which the caller holds until the call settles.
+ */
+export function readBody(request: Request, limit: number, lease?: BodyLease): Promise<Uint8Array> {
   return readBodyLimited(request, {
     bytes: limit,
     what: 'the request body',
     hint: 'send a smaller body, or start the server with a larger --max-body-size',
+    lease,
   });
 }
 

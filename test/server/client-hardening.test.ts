@@ -140,6 +140,46 @@ describe('requests Node would leave unanswered', () => {
   }, 20_000);
 });
 
+describe('the first bytes of a connection', () => {
+  // An hour of headers timeout: only the behaviour under test ends each of these.
+  const PATIENT = { headersTimeoutMs: 3_600_000, requestTimeoutMs: 3_600_000 };
+
+  it('survives clients that reset the connection right after blank lines or a CONNECT', async () => {
+    const { listening } = await serve(PATIENT);
+    for (let round = 0; round < 40; round++) {
+      const client = await rawConnect(listening.port);
+      await client.write(round % 2 === 0 ? '\r\n\r\n\r\n' : 'CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n');
+      client.socket.resetAndDestroy();
+      await client.closed;
+    }
+    await stillServes(listening);
+  }, 20_000);
+
+  it('refuses bare CRs as blank lines, holding none of them', async () => {
+    const { listening, counts } = await serve(PATIENT);
+    const client = await rawConnect(listening.port);
+    await client.write('\r'.repeat(64 * 1024));
+    expect(parseRaw(await client.closed)).toMatchObject({ status: 400, code: 'RequestInvalid' });
+    expect(counts.snapshot().badRequests).toBe(1);
+  }, 20_000);
+
+  it('lets a client that closes its side before any request go at once', async () => {
+    const { listening, counts } = await serve(PATIENT);
+    const client = await rawConnect(listening.port);
+    client.socket.end('\r\n');
+    expect(await client.closed).toBe('');
+    expect(counts.snapshot()).toMatchObject({ timeouts: 0, badRequests: 0 });
+  }, 20_000);
+
+  it('closes the server at once while a client that has sent nothing is connected', async () => {
+    const { listening } = await serve(PATIENT);
+    const silent = await rawConnect(listening.port);
+    await listening.close();
+    served = undefined;
+    await silent.closed;
+  }, 20_000);
+});
+
 describe('slow clients and the connection cap', () => {
   it('closes a kept-alive connection that sends blank lines between requests forever', async () => {
     const { listening, counts } = await serve({ keepAliveTimeoutMs: 200, headersTimeoutMs: 200 });

@@ -2,9 +2,14 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES } from '../../server/limits.js';
+import {
+  DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_MAX_ARTIFACT_BYTES,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_BODY_BYTES_IN_FLIGHT,
+} from '../../server/limits.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
-import { checkConnectionFlags, checkServeFlags, checkWholeNumber, GIB } from '../flags.js';
+import { checkBodyBudgetFlag, checkConnectionFlags, checkServeFlags, checkWholeNumber, GIB } from '../flags.js';
 
 export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
   return cli.command(
@@ -23,6 +28,12 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
           type: 'number',
           default: DEFAULT_MAX_BODY_BYTES,
           describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)',
+        })
+        // No yargs default: left out, it grows to the largest body allowed (limits.ts), so only a value given is checked.
+        .option('max-body-bytes-in-flight', {
+          type: 'number',
+          defaultDescription: `${DEFAULT_MAX_BODY_BYTES_IN_FLIGHT}, or the larger of --max-body-size and --max-artifact-size`,
+          describe: 'Bytes of request bodies (wagi bodies and uploads) held at once, all requests together (503 beyond)',
         })
         .option('workers', { type: 'number', default: availableParallelism(), describe: 'Worker threads running invocations' })
         .option('headers-timeout', {
@@ -51,6 +62,7 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
     async (flags) => {
       checkServeFlags(flags);
       checkWholeNumber('max-artifact-size', flags['max-artifact-size'], 1, GIB, 'of bytes');
+      checkBodyBudgetFlag(flags);
       checkConnectionFlags(flags);
       const { startPlatformServer } = await import('../../server/index.js');
       const out = ctx.output(flags);
@@ -67,6 +79,7 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         modulesDir: flags['modules-dir'] === undefined ? undefined : resolve(ctx.io.cwd, flags['modules-dir']),
         maxArtifactBytes: flags['max-artifact-size'],
         maxBodyBytes: flags['max-body-size'],
+        maxBodyBytesInFlight: flags['max-body-bytes-in-flight'],
         executor: { poolSize: flags.workers },
         connections: {
           headersTimeoutMs: flags['headers-timeout'],
