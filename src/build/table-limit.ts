@@ -15,7 +15,7 @@
  * a function at the limit costs the host ~1.8 MiB per running instance, not
  * ~277 MiB. 10,000 would leave large C++ programs out for ~0.3 MiB saved.
  */
-import { encodeU32, type TableLimits, type WasmLayout } from './wasm-reader.js';
+import { encodeU32, replaceSection, type TableLimits, type WasmLayout } from './wasm-reader.js';
 
 /** The most table elements a function may have, all its tables together, at start or after growing. */
 export const MAX_TABLE_ELEMENTS = 65_536;
@@ -56,13 +56,7 @@ export function capOwnTables(bytes: Uint8Array, layout: WasmLayout, limit = MAX_
     copied = table.end;
   });
   payload.push(...bytes.subarray(copied, section.end));
-  const header = [4, ...encodeU32(payload.length)];
-  const out = new Uint8Array(section.start + header.length + payload.length + (bytes.length - section.end));
-  out.set(bytes.subarray(0, section.start), 0);
-  out.set(header, section.start);
-  out.set(payload, section.start + header.length);
-  out.set(bytes.subarray(section.end), section.start + header.length + payload.length);
-  return out;
+  return replaceSection(bytes, section, 4, payload);
 }
 
 /** Where a section's payload begins: after its id byte and its LEB128 size. */

@@ -282,7 +282,17 @@ export function capOwnMemory(bytes: Uint8Array, layout: WasmLayout, maxPages: nu
     const flags = 0x01 | (memory.shared ? 0x02 : 0) | (memory.memory64 ? 0x04 : 0);
     payload.push(flags, ...encodeU32(memory.initial), ...encodeU32(maximum));
   }
-  const header = [5, ...encodeU32(payload.length)];
+  return replaceSection(bytes, section, 5, payload);
+}
+
+/** The module with one section's bytes (`start` to `end`: id, size, payload) replaced by a new payload. */
+export function replaceSection(
+  bytes: Uint8Array,
+  section: { start: number; end: number },
+  id: number,
+  payload: readonly number[],
+): Uint8Array {
+  const header = [id, ...encodeU32(payload.length)];
   const out = new Uint8Array(section.start + header.length + payload.length + (bytes.length - section.end));
   out.set(bytes.subarray(0, section.start), 0);
   out.set(header, section.start);
