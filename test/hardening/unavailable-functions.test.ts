@@ -13,7 +13,9 @@ import type { RegistryState } from '../../src/registry/index.js';
 import { build } from '../helpers/build.js';
 import { killStrayProcesses } from '../helpers/cli-process.js';
 import { snapshotDir } from '../helpers/dir-snapshot.js';
-import { authHeaders, commit, deploy, plan, startServer, upload } from '../helpers/platform.js';
+import { authHeaders, commit, deploy, plan, startServer, TOKEN, upload } from '../helpers/platform.js';
+import { captureIo } from '../helpers/io.js';
+import { main } from '../../src/cli/main.js';
 import { removeTempProjects, tempProject, writeFiles, yml } from '../helpers/project.js';
 import { wat } from '../runtime/helpers.js';
 
@@ -116,6 +118,12 @@ describe('a registry that holds a version the runtime refuses', () => {
     expect(list.unavailable?.map((fn) => fn.name)).toEqual(['g']);
     expect(list.functions.find((fn) => fn.name === 'g')?.unavailable).toMatch(/takes 33 parameters/);
     expect(list.functions.find((fn) => fn.name === 'f')?.unavailable).toBeUndefined();
+
+    // nano info marks it and says why.
+    const io = captureIo({ cwd: dir, env: { NANO_TOKEN: TOKEN } });
+    expect(await main(['info', '--all', '--url', server.url], io)).toBe(0);
+    expect(io.out()).toMatch(/\bg\s+v\d+ unavailable/);
+    expect(io.err()).toMatch(/! g cannot run \(503 until redeployed\): function "g" is refused: it entry "_start" takes 33 parameters/);
 
     // The same good build, deployed again, replaces the refused version even though it is "unchanged".
     await deploy(server.url, await build(dir));
