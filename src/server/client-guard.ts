@@ -91,7 +91,8 @@ export function guardServer(server: Server, limits: ConnectionLimits, counts: Cl
 
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // The client reset the connection: there is no one to answer (an unfinished body is counted by read-body).
-    if (error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+    // Or it was answered already (preamble-guard.ts's head timer can strike in the same sweep as Node's).
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || socket.writableEnded || socket.destroyed) {
       socket.destroy();
       return;
     }

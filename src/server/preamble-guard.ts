@@ -63,6 +63,8 @@ export function refuseBlankPreambles(server: Server, headersTimeoutMs: number, c
     };
     const refuse = (error: NanoError, kind: 'badRequests' | 'timeouts') => {
       forget();
+      // Node's own headers timeout may have answered a socket handed over to it already.
+      if (socket.writableEnded || socket.destroyed) return;
       counts.count(kind);
       answerRaw(socket, error);
     };
