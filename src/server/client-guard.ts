@@ -79,7 +79,7 @@ function errorOf(error: NodeJS.ErrnoException): NanoError {
 }
 
 /** The socket's response in flight, if any (Node's own clientError default looks at the same field). */
-function responseInFlight(socket: Duplex): { headersSent: boolean } | undefined {
+export function responseInFlight(socket: Duplex): { headersSent: boolean } | undefined {
   return (socket as Duplex & { _httpMessage?: { headersSent: boolean } | null })._httpMessage ?? undefined;
 }
 

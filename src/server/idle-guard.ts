@@ -5,45 +5,41 @@
  * starting the headers timeout, so a client sending "\r\n" now and then would
  * otherwise hold its connection (and a slot under maxConnections) forever.
  *
- * A connection is idle from its accept and from the end of each response until
- * the next request's headers are complete. A well-behaved client either starts
- * a request within the keep-alive timeout and completes its headers within the
- * headers timeout, or is closed by Node; so an idle spell longer than both
- * together is never a real client, and the sweep destroys it.
+ * A well-behaved client either starts a request within the keep-alive timeout
+ * and completes its head within the headers timeout, or is closed by Node; so
+ * a connection with no response in flight and nothing written to it for longer
+ * than both together is never a real client, and the sweep destroys it. The
+ * sweep reads what the socket already knows (its response in flight, the bytes
+ * written to it): nothing is done per request, the hot path pays nothing.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientErrors } from './client-errors.js';
+import { responseInFlight } from './client-guard.js';
 import { sweepIntervalMs, type ConnectionLimits } from './limits.js';
 
+interface Watched {
+  /** When the connection was last seen busy, or answered something. */
+  activeAt: number;
+  bytesWritten: number;
+}
+
 export function closeIdleConnections(server: Server, limits: ConnectionLimits, counts: ClientErrors): void {
-  const idleSince = new Map<Socket, number>();
-  const inFlight = new Map<Socket, number>();
+  const watched = new Map<Socket, Watched>();
   server.on('connection', (socket: Socket) => {
-    idleSince.set(socket, performance.now());
-    socket.once('close', () => {
-      idleSince.delete(socket);
-      inFlight.delete(socket);
-    });
-  });
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const { socket } = request;
-    idleSince.delete(socket);
-    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
-    // 'close' comes after a response is sent and after one that was cut short; pipelined requests
-    // keep the connection busy until the last of them is answered.
-    response.once('close', () => {
-      const left = (inFlight.get(socket) ?? 1) - 1;
-      inFlight.set(socket, left);
-      if (left === 0 && !socket.destroyed) idleSince.set(socket, performance.now());
-    });
+    watched.set(socket, { activeAt: performance.now(), bytesWritten: 0 });
+    socket.once('close', () => watched.delete(socket));
   });
   const bound = limits.keepAliveTimeoutMs + limits.headersTimeoutMs;
   const sweep = setInterval(() => {
-    const cutoff = performance.now() - bound;
-    for (const [socket, since] of idleSince) {
-      if (since < cutoff) {
-        idleSince.delete(socket);
+    const now = performance.now();
+    for (const [socket, state] of watched) {
+      const written = socket.bytesWritten;
+      if (responseInFlight(socket) !== undefined || written !== state.bytesWritten) {
+        state.activeAt = now;
+        state.bytesWritten = written;
+      } else if (now - state.activeAt > bound) {
+        watched.delete(socket);
         counts.count('timeouts');
         socket.destroy();
       }

@@ -16,11 +16,11 @@
  * holds its socket. A client that closes its side before sending a request is
  * let go at once, as Node does.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { NanoError } from '../errors.js';
 import type { ClientErrors } from './client-errors.js';
-import { answerRaw, requestTimedOut } from './client-guard.js';
+import { answerRaw, requestTimedOut, responseInFlight } from './client-guard.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -38,17 +38,10 @@ export function refuseBlankPreambles(server: Server, headersTimeoutMs: number, c
   server.removeAllListeners('connection');
   /** Sockets not handed over yet. */
   const waiting = new Set<Socket>();
-  /** Head timers of sockets handed over whose first request head is not complete yet. */
-  const headTimers = new Map<Socket, NodeJS.Timeout>();
-  server.on('request', (request: IncomingMessage) => {
-    const timer = headTimers.get(request.socket);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    headTimers.delete(request.socket);
-  });
 
   server.on('connection', (socket: Socket) => {
     let blankBytes = 0;
+    let handedOver = false;
     waiting.add(socket);
     const stopListening = () => {
       waiting.delete(socket);
@@ -59,7 +52,6 @@ export function refuseBlankPreambles(server: Server, headersTimeoutMs: number, c
     const forget = () => {
       stopListening();
       clearTimeout(timer);
-      headTimers.delete(socket);
     };
     const refuse = (error: NanoError, kind: 'badRequests' | 'timeouts') => {
       forget();
@@ -82,7 +74,7 @@ export function refuseBlankPreambles(server: Server, headersTimeoutMs: number, c
       }
       if (start < 0) return;
       stopListening();
-      headTimers.set(socket, timer);
+      handedOver = true;
       socket.pause();
       socket.unshift(chunk.subarray(start));
       for (const listener of handOver) listener.call(server, socket);
@@ -98,7 +90,12 @@ export function refuseBlankPreambles(server: Server, headersTimeoutMs: number, c
       forget();
       socket.destroy();
     };
-    const timer = setTimeout(() => refuse(requestTimedOut(), 'timeouts'), headersTimeoutMs);
+    // Once handed over, a request's head is complete when Node has made its response: nothing to do
+    // then (checked when the timer strikes, so that no request pays for it).
+    const timer = setTimeout(() => {
+      if (handedOver && (responseInFlight(socket) !== undefined || socket.bytesWritten > 0)) forget();
+      else refuse(requestTimedOut(), 'timeouts');
+    }, headersTimeoutMs);
     timer.unref();
     socket.on('data', onData);
     socket.on('error', onError);

@@ -181,6 +181,19 @@ describe('the first bytes of a connection', () => {
 });
 
 describe('slow clients and the connection cap', () => {
+  it('keeps a kept-alive connection that makes a request now and then, for longer than the idle bound', async () => {
+    const { listening, counts } = await serve({ keepAliveTimeoutMs: 200, headersTimeoutMs: 200 });
+    const client = await rawConnect(listening.port);
+    // 12 requests 100 ms apart: 1.2 s of use, three times the 400 ms an idle connection may last.
+    for (let i = 1; i <= 12; i++) {
+      await client.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      await until(() => (client.received().match(/HTTP\/1\.1 200/g) ?? []).length === i);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(client.socket.destroyed).toBe(false);
+    expect(counts.snapshot().timeouts).toBe(0);
+  }, 20_000);
+
   it('closes a kept-alive connection that sends blank lines between requests forever', async () => {
     const { listening, counts } = await serve({ keepAliveTimeoutMs: 200, headersTimeoutMs: 200 });
     const client = await rawConnect(listening.port);
