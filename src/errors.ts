@@ -30,11 +30,15 @@ export type ErrorCode =
   | 'ServerUnreachable'
   | 'NotFound'
   | 'ListenFailed'
+  /** The node is starting or draining (`GET /healthz/ready`): a load balancer sends elsewhere. */
+  | 'NotReady'
   /** The user's file system refused: a file where a folder should be, a read-only or full disk (see file-system-error.ts). */
   | 'FileSystemError'
   | 'ModuleRefused'
   | 'TokenRequired'
-  | 'BadResponse';
+  | 'BadResponse'
+  /** A registry URL this nano cannot open (an unknown scheme, or one not implemented yet). */
+  | 'RegistryUnsupported';
 
 export interface NanoErrorOptions {
   /** The value that was wrong, shown to the user and carried in JSON output. */

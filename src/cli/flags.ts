@@ -57,3 +57,9 @@ export function checkConnectionFlags(flags: {
     );
   }
 }
+
+/** `nano server`'s drain on SIGTERM; 0 is valid for both (no delay: no load balancer; no wait: stop at once). */
+export function checkDrainFlags(flags: { 'drain-delay': number; 'drain-timeout': number }): void {
+  checkWholeNumber('drain-delay', flags['drain-delay'], 0, HOUR_MS, 'of milliseconds');
+  checkWholeNumber('drain-timeout', flags['drain-timeout'], 0, 24 * HOUR_MS, 'of milliseconds');
+}

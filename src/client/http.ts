@@ -64,10 +64,12 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   ServerUnreachable: true,
   NotFound: true,
   ListenFailed: true,
+  NotReady: true,
   FileSystemError: true,
   ModuleRefused: true,
   TokenRequired: true,
   BadResponse: true,
+  RegistryUnsupported: true,
 };
 
 const isKnownCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(KNOWN_CODES, code);

@@ -4,6 +4,7 @@
  *   ANY /exec/:name[/rest]       a `wagi` function: the request in, its CGI response out
  *   GET /stats/:name             the seed's text, JSON on Accept: application/json
  *   GET /healthz                 liveness
+ *   GET /healthz/ready           readiness (readiness.ts)
  *   <the functions' own http routes>
  * Every error is a JSON body with a stable code and the matching status.
  */
@@ -22,6 +23,7 @@ import { parseCgiResponse, readBody, wagiRequest, type WagiTarget } from './wagi
 import { readBodyLimited } from './read-body.js';
 import type { ClientErrors } from './client-errors.js';
 import { FUNCTION_NAME } from '../config/types.js';
+import { addReadinessRoute, type Readiness } from './readiness.js';
 
 export interface AppOptions {
   host: FunctionHost;
@@ -48,6 +50,8 @@ export interface AppOptions {
    * They answer 503 FunctionUnavailable with the reason, and /healthz lists them.
    */
   unavailable?: ReadonlyMap<string, string>;
+  /** Starting, ready or draining, for GET /healthz/ready; left out, the app is ready whenever it answers. */
+  readiness?: Readiness;
   /** Adds routes (the control plane) ahead of the functions' own routes, which match anything. */
   extend?: (app: Hono) => void;
 }
@@ -211,6 +215,7 @@ export function createApp(appOptions: AppOptions): Hono {
     const health = unavailable.length === 0 ? { status: 'ok', functions } : { status: 'degraded', functions, unavailable };
     return c.json(clientErrors === undefined ? health : { ...health, clientErrors });
   });
+  addReadinessRoute(app, options.readiness);
 
   if (options.execToken !== undefined) {
     const guard = requireBearer(options.execToken);

@@ -26,6 +26,8 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   FunctionTrapped: 500,
   Overloaded: 503,
   FunctionUnavailable: 503,
+  // Readiness (readiness.ts): starting or draining; the load balancer's probe reads the status.
+  NotReady: 503,
   FunctionTimeout: 504,
   // The server's own data folder refused a write (a full or read-only disk): the operator's to fix, not the client's.
   FileSystemError: 500,
@@ -45,6 +47,8 @@ export function errorResponse(c: Context, error: NanoError): Response {
     const retryAfter = typeof error.value === 'number' && error.value > 0 ? Math.ceil(error.value) : 1;
     c.header('Retry-After', String(retryAfter));
   }
+  // A node that starts is ready within seconds; one that drains never is, but another node behind the same address is.
+  if (error.code === 'NotReady') c.header('Retry-After', '1');
   const body: ErrorBody = { error: error.toJSON() };
   return c.json(body, status);
 }

@@ -7,6 +7,9 @@ export { statusOf, type ErrorBody } from './http-errors.js';
 export type { FunctionHost } from './function-host.js';
 export { Platform } from './platform.js';
 export { InvocationLog } from './invocation-log.js';
+export { Readiness, addReadinessRoute, type ReadinessState } from './readiness.js';
+export type { DrainOptions } from './drain.js';
+export type { DrainResult } from './connection-drain.js';
 export { startPlatformServer, isLoopback, type PlatformServer, type PlatformServerOptions } from './start-platform.js';
 export type * from './control-api.js';
 export {
@@ -14,6 +17,8 @@ export {
   DEFAULT_MAX_ARTIFACT_BYTES,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_BODY_BYTES_IN_FLIGHT,
+  DEFAULT_DRAIN_DELAY_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
   type ConnectionLimits,
 } from './limits.js';
 export { BodyBudget, OverBudgetError, type BodyLease } from './body-budget.js';

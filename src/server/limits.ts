@@ -64,3 +64,19 @@ export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = {
   keepAliveTimeoutMs: 5_000,
   maxConnections: 1024,
 };
+
+/**
+ * How long a draining `nano server` keeps serving, not ready, before it stops accepting (SIGTERM,
+ * drain.ts). A load balancer notices a failed readiness probe after a couple of intervals of 1–2 s,
+ * and Kubernetes takes a few seconds to remove an endpoint (kubernetes/kubernetes#67592): 5 s covers
+ * both, and costs 5 s per restart.
+ */
+export const DEFAULT_DRAIN_DELAY_MS = 5_000;
+
+/**
+ * How long it then waits for the requests in flight. A fixed bound rather than one derived from the
+ * deployed functions: the orchestrator's grace period (Kubernetes: terminationGracePeriodSeconds) is
+ * fixed too and must cover delay + timeout, 35 s by default (more than Kubernetes' default 30 s). 30 s is six default function timeouts
+ * (5 s), room for a queue to empty; raise it, with the grace period, for functions that run longer.
+ */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;

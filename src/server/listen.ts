@@ -1,7 +1,8 @@
 /**
  * Puts a Hono app on a real socket with @hono/node-server. Port 0 picks a free
  * port; the URL actually bound is returned, and `close()` ends open keep-alive
- * connections too, so a stopped server never holds the process open. The
+ * connections too, so a stopped server never holds the process open, while
+ * `drain()` lets the requests in flight finish first (connection-drain.ts). The
  * socket gets nano's connection limits and client-error answers
  * (client-guard.ts) rather than Node's defaults.
  */
@@ -13,6 +14,7 @@ import { NanoError } from '../errors.js';
 import { ClientErrors } from './client-errors.js';
 import { guardServer, serverOptionsOf } from './client-guard.js';
 import { closeIdleConnections } from './idle-guard.js';
+import { trackConnections, type ConnectionDrain } from './connection-drain.js';
 import { refuseBlankPreambles } from './preamble-guard.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './limits.js';
 
@@ -20,7 +22,12 @@ export interface Listening {
   url: string;
   port: number;
   host: string;
+  /** Ends every connection at once, requests in flight too. */
   close(): Promise<void>;
+  /** Requests in flight, `Connection: close` from now on, and the graceful end: see connection-drain.ts. */
+  inFlight: ConnectionDrain['inFlight'];
+  closeAfterResponses: ConnectionDrain['closeAfterResponses'];
+  drain: ConnectionDrain['drain'];
 }
 
 export interface ListenOptions {
@@ -39,6 +46,7 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
   guardServer(server, limits, clientErrors);
   const preambles = refuseBlankPreambles(server, limits.headersTimeoutMs, clientErrors);
   closeIdleConnections(server, limits, clientErrors);
+  const connections = trackConnections(server, preambles);
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const hint =
@@ -63,11 +71,9 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
     host: address.address,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        preambles.destroyWaiting();
-      }),
+    close: connections.closeNow,
+    inFlight: connections.inFlight,
+    closeAfterResponses: connections.closeAfterResponses,
+    drain: connections.drain,
   };
 }

@@ -7,8 +7,14 @@
  * as the builder checks it), work the change out on a copy of the state,
  * compile the modules it switches to, make it durable in the registry, and
  * only then switch the executor and the routes — all functions of a
- * deployment in the same tick. A refusal at any step, the runtime's included,
+ * revision in the same tick. A refusal at any step, the runtime's included,
  * comes before the registry write and leaves the registry exactly as it was.
+ *
+ * The switch is not made here: the registry hands every revision it moves to,
+ * this platform's commits included, to one path (revision-applier.ts), and a
+ * commit resolves only once its revision is applied. A change is decided
+ * inside the commit's closure, on the draft, because a shared registry may run
+ * it again on a newer state.
  *
  * A registry can still hold a version this runtime refuses (written by an
  * older nano, edited by hand, damaged on disk). Such a function is
@@ -17,13 +23,11 @@
  * a rollback replaces it.
  */
 import { randomUUID } from 'node:crypto';
-import { checkModule, type FunctionArtifact, type ModuleInfo } from '../build/index.js';
 import { NanoError } from '../errors.js';
-import { type FunctionRecord, type Registry, type RegistryState, type VersionRecord } from '../registry/index.js';
-import { emptyStats, type CompiledSwitch, type DeployItem, type Executor } from '../runtime/index.js';
+import { pendingNotFound, type FunctionRecord, type RegistryState, type RegistryStore } from '../registry/index.js';
+import { emptyStats, type DeployItem, type Executor } from '../runtime/index.js';
 import type {
   DeployCommitted,
-  DeployFunction,
   DeployPlan,
   DeployRequest,
   FunctionSummary,
@@ -32,57 +36,20 @@ import type {
   VersionList,
 } from './control-api.js';
 import { InvocationLog } from './invocation-log.js';
-import { applyDeploy, assertRoutesUnique, currentVersion, findCurrent, type NewVersion } from './apply-deploy.js';
+import { applyDeploy, assertRoutesUnique, currentVersion, findCurrent } from './apply-deploy.js';
+import { itemOf, prepareRequest, prepareStored } from './prepare-module.js';
+import { RevisionApplier } from './revision-applier.js';
 import type { RouteTable } from './route-table.js';
 
 /** Pending deployments are forgotten after this long without a commit. */
 const PENDING_TTL_MS = 15 * 60_000;
 
-interface Pending {
-  request: DeployRequest;
-  createdAt: number;
-}
-
-interface Prepared {
-  record: NewVersion;
-  checked: ModuleInfo;
-}
-
-const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-/** The manifest entry the executor wants, rebuilt from a stored version. */
-function toArtifact(name: string, version: VersionRecord, checked: ModuleInfo): FunctionArtifact {
-  return {
-    name,
-    artifact: `${version.sha256}.wasm`,
-    sha256: version.sha256,
-    size: version.size,
-    source: '',
-    inputHash: version.sha256,
-    entry: version.entry,
-    signature: checked.signature,
-    imports: checked.imports,
-    memory: checked.memory,
-    limits: version.limits,
-    routes: version.routes,
-    abi: version.abi ?? 'args',
-    env: { ...version.env },
-  };
-}
-
-function checkOrThrow(name: string, bytes: Uint8Array, fn: Pick<DeployFunction, 'entry' | 'limits' | 'abi'>): ModuleInfo {
-  const check = checkModule(bytes, { name, entry: fn.entry, limits: fn.limits, abi: fn.abi ?? 'args' });
-  if (!check.ok) {
-    throw new NanoError('ModuleRefused', `function "${name}" is refused: it ${check.errors.join('; it ')}`, {
-      value: name,
-      hint: 'run `nano build` to see the same checks locally',
-    });
-  }
-  return check.info;
+function noSuchFunction(name: string): NanoError {
+  return new NanoError('FunctionNotFound', `no function named "${name}"`, { value: name, hint: '`nano info` lists them' });
 }
 
 export interface PlatformOptions {
-  registry: Registry;
+  registry: RegistryStore;
   executor: Executor;
   routes: RouteTable;
   /** Base URL printed for functions (the server's own address). */
@@ -92,13 +59,13 @@ export interface PlatformOptions {
 
 export class Platform {
   readonly logs = new InvocationLog();
-  /** Functions whose current version the runtime refused at start: name → why. */
+  /** Functions whose current version the runtime refused: name → why. */
   readonly unavailable = new Map<string, string>();
-  private readonly pending = new Map<string, Pending>();
+  private readonly applier: RevisionApplier;
   /**
-   * Changes run one at a time, from the registry commit to the executor switch
-   * and route refresh, so the registry, the executor and the routes never
-   * disagree, even for a moment, when deploys, rollbacks and removals race.
+   * This platform's changes run one at a time, from their checks to the
+   * revision applied, so that the applier holds the modules of one commit at
+   * most, and a change is checked against the state its predecessor left.
    */
   private changes: Promise<unknown> = Promise.resolve();
 
@@ -108,65 +75,50 @@ export class Platform {
     return run;
   }
 
-  constructor(private readonly options: PlatformOptions) {}
+  constructor(private readonly options: PlatformOptions) {
+    const { registry: store, executor, routes, onLoadError } = options;
+    this.applier = new RevisionApplier({ store, executor, routes, unavailable: this.unavailable, logs: this.logs, onLoadError });
+    // From the start, so that no revision is missed, whether or not `loadAll` has run yet.
+    store.subscribe((change) => this.applier.apply(change));
+  }
 
-  get registry(): Registry {
+  get registry(): RegistryStore {
     return this.options.registry;
   }
 
   /**
    * Loads every function's current version from the registry into the
-   * executor. Each is checked and compiled on its own: one the runtime refuses
-   * is marked unavailable and reported, and never keeps the others from starting.
+   * executor (later revisions come through the subscription). Each function is checked
+   * and compiled on its own: one the runtime refuses is marked unavailable and
+   * reported, and never keeps the others from starting.
    */
   async loadAll(): Promise<void> {
-    const compiled: CompiledSwitch[] = [];
-    for (const fn of this.registry.functions()) {
-      try {
-        compiled.push(await this.options.executor.compile([await this.prepareStored(fn.name, currentVersion(fn))]));
-      } catch (error) {
-        this.unavailable.set(fn.name, reasonOf(error));
-        this.options.onLoadError?.(fn.name, error);
-      }
-    }
-    for (const item of compiled) item.install();
-    this.refreshRoutes();
-  }
-
-  private async prepareStored(name: string, version: VersionRecord): Promise<DeployItem> {
-    const bytes = await this.registry.artifacts.get(version.sha256);
-    const checked = checkOrThrow(name, bytes, version);
-    return { fn: toArtifact(name, version, checked), bytes: checked.bytes, version: version.version };
-  }
-
-  /** Every function's routes, unavailable ones included (they answer 503 with the reason, not 404). */
-  private refreshRoutes(): void {
-    this.options.routes.replace(
-      this.registry.functions().flatMap((fn) => {
-        const current = findCurrent(fn);
-        return current && Array.isArray(current.routes) ? [{ name: fn.name, routes: current.routes }] : [];
-      }),
-    );
+    const names = this.registry.functions().map((fn) => fn.name);
+    await this.applier.apply({ from: 0, to: this.registry.revision, names });
   }
 
   /**
-   * Commits a registry change, compiling what it switches to before the write:
-   * the runtime's refusals come while nothing is written yet. Returns the
-   * change's result and the compiled modules, ready to install.
+   * Commits a registry change, compiling what it switches to before the write
+   * (the runtime's refusals come while nothing is written yet). The compiled
+   * modules wait in the applier for the revision the commit makes.
    */
   private async commitCompiled<T>(
     change: (draft: RegistryState) => T,
-    itemsOf: (result: T, draft: RegistryState) => DeployItem[],
-  ): Promise<{ result: T; compiled: CompiledSwitch }> {
-    let compiled: CompiledSwitch | undefined;
+    itemsOf: (value: T, draft: RegistryState) => Promise<DeployItem[]>,
+    consumes?: string,
+  ): Promise<T> {
     try {
-      const result = await this.registry.commit(change, async (result, draft) => {
-        compiled = await this.options.executor.compile(itemsOf(result, draft));
+      const { value } = await this.registry.commit(change, {
+        consumes,
+        beforeWrite: async (value, draft) => {
+          const items = await itemsOf(value, draft);
+          this.applier.stage(await this.options.executor.compile(items), items);
+        },
       });
-      return { result, compiled: compiled! };
-    } catch (error) {
-      compiled?.discard();
-      throw error;
+      return value;
+    } finally {
+      // Installed by its revision, or given up with the commit that failed: never installed later.
+      this.applier.unstage();
     }
   }
 
@@ -177,13 +129,12 @@ export class Platform {
   // --- deploys ---
 
   async plan(request: DeployRequest): Promise<DeployPlan> {
-    this.sweepPending();
     const missing = new Set<string>();
     for (const fn of request.functions) {
       if (!(await this.registry.artifacts.has(fn.sha256))) missing.add(fn.sha256);
     }
     const id = randomUUID();
-    this.pending.set(id, { request, createdAt: Date.now() });
+    await this.registry.pending.put(id, JSON.stringify(request), PENDING_TTL_MS);
     return { id, missing: [...missing] };
   }
 
@@ -196,64 +147,29 @@ export class Platform {
   }
 
   private async commitNow(id: string): Promise<DeployCommitted> {
-    const pending = this.pending.get(id);
-    if (!pending) {
-      throw new NanoError('NotFound', `no pending deployment ${id}`, {
-        value: id,
-        hint: 'it was committed already or expired; deploy again',
-      });
-    }
-    const { request } = pending;
+    const json = await this.registry.pending.get(id);
+    if (json === undefined) throw pendingNotFound(id);
+    const request = JSON.parse(json) as DeployRequest;
 
     // 1. Check every artifact as the builder would, before anything changes.
-    const prepared = new Map<string, Prepared>();
-    for (const fn of request.functions) {
-      let bytes: Uint8Array;
-      try {
-        bytes = await this.registry.artifacts.get(fn.sha256);
-      } catch {
-        throw new NanoError('RequestInvalid', `the artifact of function "${fn.name}" (${fn.sha256}) was not uploaded`, {
-          value: fn.sha256,
-          hint: 'upload it with PUT /artifacts/<sha256> before committing',
-        });
-      }
-      const checked = checkOrThrow(fn.name, bytes, fn);
-      prepared.set(fn.name, {
-        checked,
-        record: {
-          sha256: fn.sha256,
-          size: bytes.length,
-          entry: fn.entry,
-          signature: checked.signature,
-          limits: fn.limits,
-          routes: fn.routes,
-          ...(fn.description === undefined ? {} : { description: fn.description }),
-          ...(fn.abi === 'wagi' ? { abi: fn.abi } : {}),
-          ...(fn.env !== undefined && Object.keys(fn.env).length > 0 ? { env: { ...fn.env } } : {}),
-        },
-      });
-    }
+    const prepared = await prepareRequest(this.registry.artifacts, request);
 
-    // 2. Work out the changes on a copy of the state, compile the modules they switch to,
-    //    and only then make them durable.
+    // 2. Work out the changes on a copy of the state, compile the modules they switch to, and only
+    //    then make them durable, using up the pending deploy in the same step. The revision is
+    //    applied (every function at once) before the commit returns.
     const now = new Date().toISOString();
-    const { result: changes, compiled } = await this.commitCompiled(
+    const changes = await this.commitCompiled(
       (draft) => applyDeploy(draft, { id, request, records: prepared, now, unavailable: this.unavailable }),
       (changes, draft) =>
-        changes.flatMap((change) => {
-          if (change.change !== 'created' && change.change !== 'updated') return [];
-          const { checked } = prepared.get(change.name)!;
-          const version = draft.functions[change.name]!.versions.find((v) => v.version === change.version)!;
-          return [{ fn: toArtifact(change.name, version, checked), bytes: checked.bytes, version: version.version }];
-        }),
+        Promise.resolve(
+          changes.flatMap((change) => {
+            if (change.change !== 'created' && change.change !== 'updated') return [];
+            const version = draft.functions[change.name]!.versions.find((v) => v.version === change.version)!;
+            return [itemOf(change.name, version, prepared.get(change.name)!)];
+          }),
+        ),
+      id,
     );
-    this.pending.delete(id);
-
-    // 3. Switch the executor and the routes, every function at once.
-    compiled.install({ remove: changes.filter((c) => c.change === 'removed').map((c) => c.name) });
-    for (const change of changes) if (change.change !== 'unchanged') this.unavailable.delete(change.name);
-    this.refreshRoutes();
-    for (const change of changes) if (change.change === 'removed') this.logs.forget(change.name);
 
     return {
       id,
@@ -266,16 +182,11 @@ export class Platform {
     };
   }
 
-  private sweepPending(): void {
-    const cutoff = Date.now() - PENDING_TTL_MS;
-    for (const [id, pending] of this.pending) if (pending.createdAt < cutoff) this.pending.delete(id);
-  }
-
   // --- functions ---
 
   private mustGet(name: string): FunctionRecord {
     const fn = this.registry.get(name);
-    if (!fn) throw new NanoError('FunctionNotFound', `no function named "${name}"`, { value: name, hint: '`nano info` lists them' });
+    if (!fn) throw noSuchFunction(name);
     return fn;
   }
 
@@ -328,32 +239,33 @@ export class Platform {
   }
 
   private async rollbackNow(name: string, to?: number): Promise<RollbackDone> {
-    const fn = this.mustGet(name);
-    const older = fn.versions.filter((v) => v.version < fn.current);
-    const target = to ?? older[older.length - 1]?.version;
-    const version = fn.versions.find((v) => v.version === target);
-    if (target === undefined || !version) {
-      const kept = fn.versions.map((v) => v.version).join(', ');
-      throw new NanoError('NotFound', to === undefined ? `${name} has no version before v${fn.current}` : `${name} has no version ${to}`, {
-        value: to,
-        hint: `kept versions: ${kept}`,
-      });
-    }
-    const prepared = await this.prepareStored(name, version);
-    const from = fn.current;
-    const { compiled } = await this.commitCompiled(
+    // The target is chosen on the draft, not before the commit: the closure may run again on a newer state.
+    const { from, version } = await this.commitCompiled(
       (draft) => {
-        const record = draft.functions[name];
-        if (!record) throw new NanoError('FunctionNotFound', `no function named "${name}"`, { value: name });
-        record.current = version.version;
-        record.updatedAt = new Date().toISOString();
+        const fn = Object.hasOwn(draft.functions, name) ? draft.functions[name] : undefined;
+        if (!fn) throw noSuchFunction(name);
+        const older = fn.versions.filter((v) => v.version < fn.current);
+        const target = to ?? older[older.length - 1]?.version;
+        const version = fn.versions.find((v) => v.version === target);
+        if (target === undefined || !version) {
+          const kept = fn.versions.map((v) => v.version).join(', ');
+          throw new NanoError(
+            'NotFound',
+            to === undefined ? `${name} has no version before v${fn.current}` : `${name} has no version ${to}`,
+            {
+              value: to,
+              hint: `kept versions: ${kept}`,
+            },
+          );
+        }
+        const from = fn.current;
+        fn.current = version.version;
+        fn.updatedAt = new Date().toISOString();
         assertRoutesUnique(draft);
+        return { from, version };
       },
-      () => [prepared],
+      async ({ version }) => [await prepareStored(this.registry.artifacts, name, version)],
     );
-    compiled.install();
-    this.unavailable.delete(name);
-    this.refreshRoutes();
     return { name, from, version: version.version };
   }
 
@@ -362,13 +274,9 @@ export class Platform {
   }
 
   private async removeNow(name: string): Promise<void> {
-    this.mustGet(name);
     await this.registry.commit((draft) => {
+      if (!Object.hasOwn(draft.functions, name)) throw noSuchFunction(name);
       delete draft.functions[name];
     });
-    this.options.executor.remove(name);
-    this.unavailable.delete(name);
-    this.refreshRoutes();
-    this.logs.forget(name);
   }
 }

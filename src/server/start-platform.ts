@@ -3,7 +3,7 @@
  * fresh executor, and serve the data plane and the control plane on a socket.
  */
 import { createExecutor, type ExecutorOptions } from '../runtime/index.js';
-import { Registry } from '../registry/index.js';
+import { openRegistry } from '../registry/index.js';
 import { NanoError } from '../errors.js';
 import { createApp } from './app.js';
 import { addControlPlane } from './control-plane.js';
@@ -14,6 +14,9 @@ import { listen } from './listen.js';
 import { Platform } from './platform.js';
 import { RouteTable } from './route-table.js';
 import { addSeedRegister } from './seed-register.js';
+import { Readiness } from './readiness.js';
+import { drainServer, type DrainOptions } from './drain.js';
+import type { DrainResult } from './connection-drain.js';
 
 export interface PlatformServerOptions {
   dataDir: string;
@@ -39,6 +42,9 @@ export interface PlatformServer {
   platform: Platform;
   /** What clients did wrong (cut-off bodies, malformed requests, timeouts, refused connections), counted. */
   clientErrors: ClientErrors;
+  /** Not ready, then finishes the requests in flight and stops (drain.ts). */
+  drain(options: DrainOptions): Promise<DrainResult>;
+  /** Stops at once, requests in flight too (also cuts a drain short). */
   close(): Promise<void>;
 }
 
@@ -57,8 +63,11 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
       },
     );
   }
-  const registry = await Registry.open(options.dataDir);
+  const registry = await openRegistry(options.dataDir, { publicUrl: () => url });
   const executor = createExecutor(options.executor);
+  // Starting until the registry is loaded; the socket opens only then, so a probe meets a refused connection before.
+  const readiness = new Readiness();
+  const stopping = new AbortController();
   const routes = new RouteTable();
   let url = '';
   const clientErrors = new ClientErrors();
@@ -74,6 +83,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
       host: executor,
       routes,
       unavailable: platform.unavailable,
+      readiness,
       execToken: options.execToken,
       onInternalError: options.onInternalError,
       clientErrors,
@@ -87,11 +97,14 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     });
     const listening = await listen(app, { port: options.port, host: options.host, limits: options.connections, clientErrors });
     url = listening.url;
+    readiness.ready();
     return {
       url,
       platform,
       clientErrors,
+      drain: (drainOptions) => drainServer({ readiness, listening, executor, stopping: stopping.signal }, drainOptions),
       close: async () => {
+        stopping.abort();
         await listening.close();
         await executor.close();
       },

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NanoError } from '../../src/errors.js';
-import { Registry } from '../../src/registry/index.js';
+import { FileRegistry } from '../../src/registry/index.js';
 import { createExecutor, type Executor } from '../../src/runtime/index.js';
 import { Platform, RouteTable } from '../../src/server/index.js';
 import { build } from '../helpers/build.js';
@@ -31,7 +31,7 @@ async function setup() {
   const dataDir = join(dir, 'data');
   executor = createExecutor({ poolSize: 1 });
   const platform = new Platform({
-    registry: await Registry.open(dataDir),
+    registry: await FileRegistry.open(dataDir),
     executor,
     routes: new RouteTable(),
     publicUrl: () => 'http://x',

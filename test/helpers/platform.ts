@@ -32,6 +32,8 @@ export async function startServer(
     '--workers',
     '2',
     ...(token ? ['--token', token] : []),
+    // No load balancer watches a test's server: stopping it need not wait the default drain delay (5 s).
+    ...(options.args?.includes('--drain-delay') ? [] : ['--drain-delay', '0']),
     ...(options.args ?? []),
   ];
   const process = startCli(args, { env: { NANO_TOKEN: '', ...options.env } });

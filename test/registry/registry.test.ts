@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_VERSIONS, nextVersion, Registry, type FunctionRecord, type VersionRecord } from '../../src/registry/index.js';
+import { FileRegistry, MAX_VERSIONS, nextVersion, type FunctionRecord, type VersionRecord } from '../../src/registry/index.js';
 import { removeTempProjects, tempProject } from '../helpers/project.js';
 
 afterEach(removeTempProjects);
@@ -23,21 +23,21 @@ function version(n: number): VersionRecord {
   };
 }
 
-describe('Registry', () => {
+describe('FileRegistry', () => {
   it('persists a commit, and a reopened registry sees it', async () => {
     const dir = await tempProject();
-    const registry = await Registry.open(dir);
+    const registry = await FileRegistry.open(dir);
     await registry.commit((draft) => {
       draft.functions.sum = { name: 'sum', service: 'demo', stage: 'dev', current: 1, updatedAt: 'now', versions: [version(1)] };
     });
     expect(registry.get('sum')?.current).toBe(1);
-    const reopened = await Registry.open(dir);
+    const reopened = await FileRegistry.open(dir);
     expect(reopened.functions().map((fn) => fn.name)).toEqual(['sum']);
   });
 
   it('leaves the state untouched when a change throws', async () => {
     const dir = await tempProject();
-    const registry = await Registry.open(dir);
+    const registry = await FileRegistry.open(dir);
     await registry.commit((draft) => {
       draft.functions.a = { name: 'a', service: 'demo', stage: 'dev', current: 1, updatedAt: 'now', versions: [version(1)] };
     });
@@ -59,7 +59,7 @@ describe('Registry', () => {
 
   it('keeps the last 20 versions and always the current one', async () => {
     const dir = await tempProject();
-    const registry = await Registry.open(dir);
+    const registry = await FileRegistry.open(dir);
     await registry.commit((draft) => {
       draft.functions.f = {
         name: 'f',
@@ -78,10 +78,10 @@ describe('Registry', () => {
 
   it('sweeps temporary files a crash left behind, and serializes concurrent commits', async () => {
     const dir = await tempProject();
-    await Registry.open(dir);
+    await FileRegistry.open(dir);
     await writeFile(join(dir, 'state.json.tmp-1-x'), '{half');
     await writeFile(join(dir, 'artifacts', `${'b'.repeat(64)}.wasm.tmp-1-y`), 'half');
-    const registry = await Registry.open(dir);
+    const registry = await FileRegistry.open(dir);
     expect(await readdir(dir)).not.toContain('state.json.tmp-1-x');
     expect(await readdir(join(dir, 'artifacts'))).toEqual([]);
 
@@ -92,7 +92,7 @@ describe('Registry', () => {
         }),
       ),
     );
-    expect((await Registry.open(dir)).functions()).toHaveLength(10);
+    expect((await FileRegistry.open(dir)).functions()).toHaveLength(10);
   });
 });
 
@@ -103,7 +103,7 @@ function fnWith(name: string, versions: number[], current = versions[versions.le
 describe('version numbers are never reused for a name', () => {
   it('remembers the last number of a removed function, across commits and a reopen', async () => {
     const dir = await tempProject();
-    const registry = await Registry.open(dir);
+    const registry = await FileRegistry.open(dir);
     await registry.commit((draft) => {
       draft.functions.f = fnWith('f', [1, 2, 3, 4]);
       draft.functions.g = fnWith('g', [1]);
@@ -113,24 +113,24 @@ describe('version numbers are never reused for a name', () => {
     });
     expect(registry.functions().map((fn) => fn.name)).toEqual(['g']);
     expect(registry.get('f')).toBeUndefined();
-    expect(await registry.commit((draft) => nextVersion(draft, 'f'))).toBe(5);
+    expect((await registry.commit((draft) => nextVersion(draft, 'f'))).value).toBe(5);
 
-    const reopened = await Registry.open(dir);
+    const reopened = await FileRegistry.open(dir);
     expect(reopened.functions().map((fn) => fn.name)).toEqual(['g']);
-    expect(await reopened.commit((draft) => [nextVersion(draft, 'f'), nextVersion(draft, 'g'), nextVersion(draft, 'new')])).toEqual([
-      5, 2, 1,
-    ]);
+    expect((await reopened.commit((draft) => [nextVersion(draft, 'f'), nextVersion(draft, 'g'), nextVersion(draft, 'new')])).value).toEqual(
+      [5, 2, 1],
+    );
     // A change cannot lower a number the registry has given.
     await reopened.commit((draft) => {
       draft.lastVersions = {};
     });
-    expect(await reopened.commit((draft) => nextVersion(draft, 'f'))).toBe(5);
+    expect((await reopened.commit((draft) => nextVersion(draft, 'f'))).value).toBe(5);
     expect(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'))).toMatchObject({ lastVersions: { f: 4, g: 1 } });
   });
 
   it('keeps the last number when the versions that carried it are dropped', async () => {
     const dir = await tempProject();
-    const registry = await Registry.open(dir);
+    const registry = await FileRegistry.open(dir);
     // Rolled back to v2, with more than MAX_VERSIONS above it: only the newest are kept, and the number goes on.
     const count = MAX_VERSIONS + 10;
     await registry.commit((draft) => {
@@ -143,7 +143,7 @@ describe('version numbers are never reused for a name', () => {
     await registry.commit((draft) => {
       delete draft.functions.f;
     });
-    expect(await (await Registry.open(dir)).commit((draft) => nextVersion(draft, 'f'))).toBe(count + 1);
+    expect((await (await FileRegistry.open(dir)).commit((draft) => nextVersion(draft, 'f'))).value).toBe(count + 1);
   });
 
   it('loads a state.json written before lastVersions existed, and writes the field with the next commit', async () => {
@@ -154,7 +154,7 @@ describe('version numbers are never reused for a name', () => {
       deployments: [{ id: 'd3', at: new Date(0).toISOString(), service: 'demo', changes: [{ name: 'f', version: 3, change: 'updated' }] }],
     };
     await writeFile(join(dir, 'state.json'), JSON.stringify(old));
-    const registry = await Registry.open(dir);
+    const registry = await FileRegistry.open(dir);
     expect(registry.functions().map((fn) => [fn.name, fn.current, fn.versions.map((v) => v.version)])).toEqual([
       ['f', 2, [2, 3]],
       ['g', 1, [1]],
@@ -169,22 +169,22 @@ describe('version numbers are never reused for a name', () => {
     const onDisk = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { lastVersions: unknown; deployments: unknown };
     expect(onDisk.lastVersions).toEqual({ f: 3, g: 1 });
     expect(onDisk.deployments).toEqual(old.deployments);
-    const reopened = await Registry.open(dir);
+    const reopened = await FileRegistry.open(dir);
     expect(reopened.functions().map((fn) => fn.name)).toEqual(['g']);
-    expect(await reopened.commit((draft) => nextVersion(draft, 'f'))).toBe(4);
+    expect((await reopened.commit((draft) => nextVersion(draft, 'f'))).value).toBe(4);
   });
 
   it('refuses to open a state.json whose lastVersions is not a map of version numbers', async () => {
     const dir = await tempProject();
     await writeFile(join(dir, 'state.json'), JSON.stringify({ format: 1, functions: {}, lastVersions: { f: 'v3' }, deployments: [] }));
-    await expect(Registry.open(dir)).rejects.toThrow(/"lastVersions" is not a map of version numbers/);
+    await expect(FileRegistry.open(dir)).rejects.toThrow(/"lastVersions" is not a map of version numbers/);
   });
 });
 
 describe('ArtifactStore', () => {
   it('stores bytes under their hash once, refuses a mismatch, and detects damage on disk', async () => {
     const dir = await tempProject();
-    const { artifacts } = await Registry.open(dir);
+    const { artifacts } = await FileRegistry.open(dir);
     const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
     const digest = sha(bytes);
     expect(await artifacts.has(digest)).toBe(false);

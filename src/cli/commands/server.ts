@@ -4,12 +4,15 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import {
   DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_DRAIN_DELAY_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_MAX_ARTIFACT_BYTES,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_BODY_BYTES_IN_FLIGHT,
 } from '../../server/limits.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
-import { checkBodyBudgetFlag, checkConnectionFlags, checkServeFlags, checkWholeNumber, GIB } from '../flags.js';
+import { checkBodyBudgetFlag, checkConnectionFlags, checkDrainFlags, checkServeFlags, checkWholeNumber, GIB } from '../flags.js';
+import { serveUntilDrained } from './server-drain.js';
 
 export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
   return cli.command(
@@ -56,6 +59,16 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
           default: DEFAULT_CONNECTION_LIMITS.maxConnections,
           describe: 'Connections held at once; one more is closed as soon as it is accepted',
         })
+        .option('drain-delay', {
+          type: 'number',
+          default: DEFAULT_DRAIN_DELAY_MS,
+          describe: 'On SIGTERM or Ctrl-C: milliseconds to keep serving, not ready (/healthz/ready 503), before refusing connections',
+        })
+        .option('drain-timeout', {
+          type: 'number',
+          default: DEFAULT_DRAIN_TIMEOUT_MS,
+          describe: 'Then: milliseconds to wait for the requests in flight before cutting them off (a second signal stops at once)',
+        })
         .example('NANO_TOKEN=secret $0 server', 'Serve on 127.0.0.1:8000 with the registry in ./.nano-data')
         .example('$0 server --port 0 --data /tmp/nano', 'Any free port, another data folder (loopback: no token needed)')
         .example('$0 server --modules-dir examples/.nano/build', 'Also offer the seed API /register/<name>'),
@@ -64,6 +77,7 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
       checkWholeNumber('max-artifact-size', flags['max-artifact-size'], 1, GIB, 'of bytes');
       checkBodyBudgetFlag(flags);
       checkConnectionFlags(flags);
+      checkDrainFlags(flags);
       const { startPlatformServer } = await import('../../server/index.js');
       const out = ctx.output(flags);
       // An empty value means "none", whichever way it came.
@@ -113,8 +127,11 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
           unavailable: server.platform.unavailableList(),
         });
         await ctx.io.interrupted();
-        out.line('stopping…');
+        if (!(await serveUntilDrained(server, ctx.io, out, { delayMs: flags['drain-delay'], timeoutMs: flags['drain-timeout'] }))) {
+          ctx.setExitCode(1);
+        }
       } finally {
+        // After a drain there is nothing left to close; after an error it stops at once.
         await server.close();
       }
     },

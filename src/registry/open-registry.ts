@@ -1,0 +1,31 @@
+/**
+ * Opens the registry a URL names: `file:DIR`, `file:///abs/dir` or a plain
+ * path is the embedded file registry; `redis://` and `rediss://` name the
+ * shared registry of issue 11, not in this nano yet. Every store behind the
+ * same interface (registry-store.ts), so the platform never knows which.
+ */
+import { fileURLToPath } from 'node:url';
+import { NanoError } from '../errors.js';
+import { FileRegistry, type FileRegistryOptions } from './file-registry.js';
+import type { RegistryStore } from './registry-store.js';
+
+export type OpenRegistryOptions = FileRegistryOptions;
+
+/** A scheme followed by `//`; a plain path with a colon (`data:v2`) stays a path. */
+const URL_WITH_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+export async function openRegistry(url: string, options: OpenRegistryOptions = {}): Promise<RegistryStore> {
+  const scheme = url.startsWith('file:') ? 'file' : URL_WITH_SCHEME.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) return FileRegistry.open(url, options);
+  if (scheme === 'file') return FileRegistry.open(url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length), options);
+  if (scheme === 'redis' || scheme === 'rediss') {
+    throw new NanoError('RegistryUnsupported', 'a Redis registry is not supported by this nano yet', {
+      value: url,
+      hint: 'use a data folder (file:DIR, or a plain path) for now',
+    });
+  }
+  throw new NanoError('RegistryUnsupported', `"${scheme}:" is not a registry this nano can open`, {
+    value: url,
+    hint: 'name a data folder (file:DIR, or a plain path)',
+  });
+}

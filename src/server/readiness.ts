@@ -1,0 +1,55 @@
+/**
+ * Readiness, apart from liveness: `/healthz` answers 200 while the process
+ * lives (a liveness probe that failed would restart it), `/healthz/ready`
+ * answers 200 only while the node wants traffic. A load balancer or a
+ * Kubernetes readiness probe reads the status: 503 `NotReady` (with
+ * Retry-After) while the node starts and from the first moment of a drain, so
+ * it stops sending before the node stops accepting (drain.ts).
+ *
+ * One state, changed in one direction: starting → ready → draining.
+ */
+import type { Hono } from 'hono';
+import { NanoError } from '../errors.js';
+
+export type ReadinessState = 'starting' | 'ready' | 'draining';
+
+export class Readiness {
+  #state: ReadinessState;
+
+  constructor(state: ReadinessState = 'starting') {
+    this.#state = state;
+  }
+
+  get state(): ReadinessState {
+    return this.#state;
+  }
+
+  /** The node serves what it holds; a draining node never turns ready again. */
+  ready(): void {
+    if (this.#state === 'starting') this.#state = 'ready';
+  }
+
+  draining(): void {
+    this.#state = 'draining';
+  }
+}
+
+const WHY: Record<Exclude<ReadinessState, 'ready'>, string> = {
+  starting: 'the node is starting: it has not loaded the registry yet',
+  draining: 'the node is draining: it finishes the requests in flight, then stops',
+};
+
+/**
+ * GET /healthz/ready. Without a Readiness (`nano dev`) the node is ready as long as it answers: the
+ * dev server loads builds under a socket that stays up, and a failed build keeps the last good one.
+ */
+export function addReadinessRoute(app: Hono, readiness: Readiness | undefined): void {
+  app.get('/healthz/ready', (c) => {
+    const state = readiness?.state ?? 'ready';
+    if (state === 'ready') return c.json({ status: 'ready' });
+    throw new NanoError('NotReady', WHY[state], {
+      value: state,
+      hint: 'send the request to another node; a load balancer reads this route to know where',
+    });
+  });
+}
