@@ -1,0 +1,154 @@
+/**
+ * The real nginx in front of `nano server` nodes, for the cluster tests: renders the shipped
+ * `deploy/nginx/nano.conf.template` (its `${NANO_LISTEN}` and `${NANO_UPSTREAMS}` placeholders, as
+ * envsubst would), wraps it in an nginx.conf whose pid file, logs and temp folders all live in a
+ * fresh temp folder, and runs `nginx -p <tmp> -c <conf>` in the foreground (`daemon off`) as a child
+ * that is stopped by its PID. The port is found by binding port 0 and closing it; another process may
+ * take it in between, so a start that fails with "Address already in use" is retried on a new port.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { REPO_ROOT, tempProject } from '../helpers/project.js';
+
+export const TEMPLATE = join(REPO_ROOT, 'deploy', 'nginx', 'nano.conf.template');
+
+/** Why the cluster suite cannot run here, or undefined when it can. */
+export function missingNginx(): string | undefined {
+  const found = spawnSync('nginx', ['-v'], { stdio: 'ignore' });
+  return found.error === undefined ? undefined : 'the `nginx` binary is not on PATH (apt-get install nginx-light; .ci/run does)';
+}
+
+/** The template with its placeholders filled in, exactly as `envsubst '$NANO_LISTEN $NANO_UPSTREAMS'` would. */
+export async function renderTemplate(listen: string, upstreams: string[]): Promise<string> {
+  const template = await readFile(TEMPLATE, 'utf8');
+  const values: Record<string, string> = { NANO_LISTEN: listen, NANO_UPSTREAMS: upstreams.join('\n    ') };
+  // envsubst's two forms, ${NAME} and $NAME; any other name is left as it is.
+  return template.replace(
+    /\$\{(NANO_[A-Z_]+)\}|\$(NANO_[A-Z_]+)/g,
+    (whole, braced?: string, bare?: string) => values[(braced ?? bare)!] ?? whole,
+  );
+}
+
+/** A whole nginx.conf for a test: everything nginx writes stays under `dir`. */
+export function mainConf(dir: string, include: string): string {
+  return `# Rendered by test/cluster/nginx.ts for one test run.
+daemon off;
+worker_processes 1;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events { worker_connections 1024; }
+http {
+    access_log ${join(dir, 'access.log')};
+    client_body_temp_path ${join(dir, 'client_body')};
+    proxy_temp_path ${join(dir, 'proxy')};
+    fastcgi_temp_path ${join(dir, 'fastcgi')};
+    uwsgi_temp_path ${join(dir, 'uwsgi')};
+    scgi_temp_path ${join(dir, 'scgi')};
+    include ${include};
+}
+`;
+}
+
+export interface RunningNginx {
+  url: string;
+  dir: string;
+  /** The rendered template (what a user's conf.d/nano.conf would hold). */
+  siteConf: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const running = new Set<RunningNginx>();
+
+/** Upstream `server` lines for node URLs like http://127.0.0.1:1234. */
+export const upstreamLines = (urls: string[], params = 'max_fails=1 fail_timeout=5s') =>
+  urls.map((url) => `server ${new URL(url).host} ${params};`.replace(' ;', ';'));
+
+export async function startNginx(upstreams: string[]): Promise<RunningNginx> {
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await startOnce(upstreams, await freePort());
+    } catch (error) {
+      if (!(error instanceof AddressInUse)) throw error;
+      lastError = error;
+    }
+  }
+  throw lastError!;
+}
+
+class AddressInUse extends Error {}
+
+async function startOnce(upstreams: string[], port: number): Promise<RunningNginx> {
+  const dir = await tempProject();
+  // mkdtemp makes the folder 0700; when the tests run as root, nginx's workers run as `nobody` and
+  // must reach the temp folders that the master creates (and chowns to them) inside it.
+  await chmod(dir, 0o755);
+  const siteConf = await renderTemplate(`127.0.0.1:${port}`, upstreams);
+  await writeFile(join(dir, 'nano.conf'), siteConf);
+  await writeFile(join(dir, 'nginx.conf'), mainConf(dir, join(dir, 'nano.conf')));
+  // -e: the error log before the config is read, which would otherwise be /var/log/nginx/error.log.
+  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    running.delete(nginx);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // SIGTERM is nginx's fast shutdown: the master stops its workers, then exits.
+    child.kill('SIGTERM');
+    const stopped = await Promise.race([exited.then(() => true), delay(5_000).then(() => false)]);
+    if (!stopped) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  const nginx: RunningNginx = { url: `http://127.0.0.1:${port}`, dir, siteConf, child, stop };
+  running.add(nginx);
+
+  // Ready once it accepts a connection; bounded, and failing fast if nginx exits.
+  for (let tries = 0; tries < 200; tries++) {
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    if (await accepts(port)) return nginx;
+    await delay(25);
+  }
+  await stop();
+  const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
+  const message = `nginx did not start on port ${port}:\n${output}\n${log}`;
+  throw /Address already in use/.test(message) ? new AddressInUse(message) : new Error(message);
+}
+
+/** A port that was free a moment ago: bind port 0, read what the kernel chose, close. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A TCP connect only: an HTTP probe would reach the upstreams, and some tests count what they receive. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Stops every nginx a test started (call from afterEach). */
+export async function stopAllNginx(): Promise<void> {
+  await Promise.all([...running].map((nginx) => nginx.stop()));
+}
