@@ -12,6 +12,7 @@ import { build, projectYaml } from '../helpers/build.js';
 import { killStrayProcesses } from '../helpers/cli-process.js';
 import { deploy, startServer, type RunningServer } from '../helpers/platform.js';
 import { removeTempProjects, tempProject } from '../helpers/project.js';
+import { busyWat } from '../helpers/wat.js';
 import { missingNginx, renderTemplate, startNginx, stopAllNginx, upstreamLines } from './nginx.js';
 
 const missing = missingNginx();
@@ -22,20 +23,6 @@ afterEach(async () => {
   await killStrayProcesses();
   await removeTempProjects();
 });
-
-/** Busy-waits `ms` on the platform's clock, then answers 42: a call that is in flight for a moment. */
-const busyWat = (ms: number) => `(module
-  (import "platform" "now" (func $now (result f64)))
-  (func (export "_start") (result i32)
-        (local $target f64)
-    (f64.add (call $now) (f64.const ${ms}))
-    local.set $target
-    loop $loop
-      (f64.lt (call $now) (local.get $target))
-      br_if $loop
-    end
-    i32.const 42))
-`;
 
 /** `count` nodes, each with its own data folder, the same project deployed to each. */
 async function nodes(count: number): Promise<RunningServer[]> {

@@ -32,3 +32,17 @@ export const SLEEP_WAT = `(module
 
 /** Returns a different constant: an edited source that still builds. */
 export const answerWat = (value: number): string => ANSWER_WAT.replace('42', String(value));
+
+/** Busy-waits `ms` on the platform's clock, then answers `result`: a call that is in flight for a while. */
+export const busyWat = (ms: number, result = 42): string => `(module
+  (import "platform" "now" (func $now (result f64)))
+  (func (export "_start") (result i32)
+        (local $target f64)
+    (f64.add (call $now) (f64.const ${ms}))
+    local.set $target
+    loop $loop
+      (f64.lt (call $now) (local.get $target))
+      br_if $loop
+    end
+    i32.const ${result}))
+`;

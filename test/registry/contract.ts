@@ -6,27 +6,14 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_DEPLOYMENTS, MAX_VERSIONS, nextVersion, type RegistryChange, type RegistryStore } from '../../src/registry/index.js';
-import type { DeploymentRecord, FunctionRecord, VersionRecord } from '../../src/registry/index.js';
+import type { DeploymentRecord, FunctionRecord } from '../../src/registry/index.js';
+import { version } from './version-fixture.js';
 
 export interface ContractTarget {
   /** A store over fresh, empty storage. */
   fresh(): Promise<RegistryStore>;
   /** Another store over the same storage as `store` (a restart, or another node). */
   reopen(store: RegistryStore): Promise<RegistryStore>;
-}
-
-function version(n: number): VersionRecord {
-  return {
-    version: n,
-    sha256: 'a'.repeat(64),
-    size: 1,
-    createdAt: new Date(0).toISOString(),
-    entry: '_start',
-    signature: { params: [], results: [] },
-    limits: { memoryPages: 1, timeoutMs: 100, cacheTtlMs: 100, concurrency: null },
-    routes: [],
-    deployment: `d${n}`,
-  };
 }
 
 function fnWith(name: string, versions: number[], current = versions[versions.length - 1]!): FunctionRecord {

@@ -2,26 +2,13 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileRegistry, MAX_VERSIONS, nextVersion, type FunctionRecord, type VersionRecord } from '../../src/registry/index.js';
+import { FileRegistry, MAX_VERSIONS, nextVersion, type FunctionRecord } from '../../src/registry/index.js';
 import { removeTempProjects, tempProject } from '../helpers/project.js';
+import { version } from './version-fixture.js';
 
 afterEach(removeTempProjects);
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-function version(n: number): VersionRecord {
-  return {
-    version: n,
-    sha256: 'a'.repeat(64),
-    size: 1,
-    createdAt: new Date(0).toISOString(),
-    entry: '_start',
-    signature: { params: [], results: [] },
-    limits: { memoryPages: 1, timeoutMs: 100, cacheTtlMs: 100, concurrency: null },
-    routes: [],
-    deployment: `d${n}`,
-  };
-}
 
 describe('FileRegistry', () => {
   it('persists a commit, and a reopened registry sees it', async () => {

@@ -14,25 +14,12 @@ import { captureIo } from '../helpers/io.js';
 import { killStrayProcesses } from '../helpers/cli-process.js';
 import { deploy, startServer, type RunningServer } from '../helpers/platform.js';
 import { removeTempProjects, tempProject, yml } from '../helpers/project.js';
+import { busyWat } from '../helpers/wat.js';
 
 afterEach(async () => {
   await killStrayProcesses();
   await removeTempProjects();
 });
-
-/** Busy-waits `ms` on the platform's clock, then answers 1: a call that is in flight for a while. */
-const busyWat = (ms: number) => `(module
-  (import "platform" "now" (func $now (result f64)))
-  (func (export "_start") (result i32)
-        (local $target f64)
-    (f64.add (call $now) (f64.const ${ms}))
-    local.set $target
-    loop $loop
-      (f64.lt (call $now) (local.get $target))
-      br_if $loop
-    end
-    i32.const 1))
-`;
 
 interface Answer {
   status: number;
@@ -61,8 +48,8 @@ async function serverWithSlowFunction(drainDelayMs: number, args: string[] = [])
   const server = await startServer({ args: ['--drain-delay', String(drainDelayMs), ...args] });
   const dir = await tempProject({
     'nano.yml': yml('service: drain', 'functions:', '  slow: { source: slow.wat }', '  fast: { source: fast.wat }'),
-    'slow.wat': busyWat(400),
-    'fast.wat': busyWat(0),
+    'slow.wat': busyWat(400, 1),
+    'fast.wat': busyWat(0, 1),
   });
   await deploy(server.url, await build(dir));
   return server;

@@ -4,47 +4,18 @@
  * by someone else, as another node of a shared registry will.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileRegistry } from '../../src/registry/index.js';
-import { createExecutor, type Executor } from '../../src/runtime/index.js';
-import { Platform, RouteTable } from '../../src/server/index.js';
-import { build } from '../helpers/build.js';
-import { deployRequest } from '../helpers/platform.js';
-import { removeTempProjects, tempProject, writeFiles, yml } from '../helpers/project.js';
-
-let executor: Executor | undefined;
+import { closeInProcessPlatforms, inProcessPlatform } from '../helpers/in-process-platform.js';
+import { removeTempProjects } from '../helpers/project.js';
 
 afterEach(async () => {
-  await executor?.close();
-  executor = undefined;
+  await closeInProcessPlatforms();
   await removeTempProjects();
 });
 
-const constant = (value: number) => `(module (func (export "_start") (result i32) i32.const ${value}))`;
-
-async function setup() {
-  const dir = await tempProject();
-  const store = await FileRegistry.open(join(dir, 'data'));
-  executor = createExecutor({ poolSize: 1 });
-  const platform = new Platform({ registry: store, executor, routes: new RouteTable(), publicUrl: () => 'http://x' });
-  await platform.loadAll();
-  const buildG = async (value: number) => {
-    await writeFiles(dir, { 'nano.yml': yml('service: s', 'functions:', '  g: { source: g.wat }'), 'g.wat': constant(value) });
-    return build(dir);
-  };
-  const plan = async (value: number) => {
-    const built = await buildG(value);
-    const { id, missing } = await platform.plan(deployRequest(built));
-    for (const sha256 of missing) await platform.upload(sha256, built.artifacts.get('g')!);
-    return id;
-  };
-  return { store, platform, executor, buildG, plan };
-}
-
 describe('the platform follows its registry', () => {
   it('serves a revision committed straight to the store, and marks a version it cannot load unavailable', async () => {
-    const { store, platform, executor, buildG, plan } = await setup();
+    const { store, platform, executor, buildG, plan } = await inProcessPlatform();
     await platform.commit(await plan(1));
     expect((await executor.invoke('g')).value).toBe('1');
 
@@ -76,7 +47,7 @@ describe('the platform follows its registry', () => {
   });
 
   it('commits a plan once: a second commit of it is NotFound and changes nothing', async () => {
-    const { store, platform, plan } = await setup();
+    const { store, platform, plan } = await inProcessPlatform();
     const id = await plan(1);
     const [first, second] = await Promise.allSettled([platform.commit(id), platform.commit(id)]);
     expect(first).toMatchObject({ status: 'fulfilled', value: { functions: [{ name: 'g', version: 1, change: 'created' }] } });
@@ -85,7 +56,7 @@ describe('the platform follows its registry', () => {
   });
 
   it('rolls back and removes through the registry, choosing the target on the state it commits to', async () => {
-    const { store, platform, executor, plan } = await setup();
+    const { store, platform, executor, plan } = await inProcessPlatform();
     await platform.commit(await plan(1));
     await platform.commit(await plan(2));
     expect(await platform.rollback('g')).toEqual({ name: 'g', from: 2, version: 1 });
