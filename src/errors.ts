@@ -38,7 +38,9 @@ export type ErrorCode =
   | 'TokenRequired'
   | 'BadResponse'
   /** A registry URL this nano cannot open (an unknown scheme, or one not implemented yet). */
-  | 'RegistryUnsupported';
+  | 'RegistryUnsupported'
+  /** The shared registry (Redis) cannot be reached: the data plane serves on, the control plane answers 503. */
+  | 'RegistryUnavailable';
 
 export interface NanoErrorOptions {
   /** The value that was wrong, shown to the user and carried in JSON output. */

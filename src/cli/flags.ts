@@ -63,3 +63,13 @@ export function checkDrainFlags(flags: { 'drain-delay': number; 'drain-timeout':
   checkWholeNumber('drain-delay', flags['drain-delay'], 0, HOUR_MS, 'of milliseconds');
   checkWholeNumber('drain-timeout', flags['drain-timeout'], 0, 24 * HOUR_MS, 'of milliseconds');
 }
+
+/** --converge-timeout, --max-lag and --node-id of `nano server` on a shared registry. */
+export function checkClusterFlags(flags: { 'converge-timeout': number; 'max-lag': number; 'node-id'?: string }): void {
+  checkWholeNumber('converge-timeout', flags['converge-timeout'], 0, HOUR_MS, 'of milliseconds');
+  checkWholeNumber('max-lag', flags['max-lag'], 1, HOUR_MS, 'of milliseconds');
+  const nodeId = flags['node-id'];
+  if (nodeId !== undefined && !/^[A-Za-z0-9._-]{1,128}$/.test(nodeId)) {
+    throw new UsageError(`--node-id must be 1 to 128 letters, digits, ".", "_" or "-" (a pod name is one), got "${nodeId}"`);
+  }
+}

@@ -1,6 +1,7 @@
 /** Small renderings shared by the commands that show functions: sizes, limits, durations. */
 import type { Limits } from '../build/index.js';
 import { formatDuration } from '../config/durations.js';
+import type { Convergence } from '../server/control-api.js';
 
 /** 0 → "0 B", 1536 → "1.5 KiB", 8388608 → "8.0 MiB". */
 export function formatBytes(bytes: number): string {
@@ -38,4 +39,15 @@ export function parseSince(value: string): number | undefined {
   if (!match) return undefined;
   const ms = Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1);
   return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/**
+ * How far a change has spread over the nodes of a shared registry: "live on 3/3 nodes in 9 ms", or
+ * which nodes had not applied it yet. Nothing for one node: its change is live when the command answers.
+ */
+export function convergenceText(convergence: Convergence | undefined): string | undefined {
+  if (convergence === undefined || (convergence.nodes <= 1 && convergence.lagging.length === 0)) return undefined;
+  const { nodes, converged, ms, lagging } = convergence;
+  const live = `live on ${converged}/${nodes} node${nodes === 1 ? '' : 's'} in ${Math.round(ms)} ms`;
+  return lagging.length === 0 ? live : `${live}; not yet on ${lagging.join(', ')} (each catches up on its own, or turns not ready)`;
 }

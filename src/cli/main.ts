@@ -12,6 +12,7 @@ import { registerInfo } from './commands/info.js';
 import { registerInit } from './commands/init.js';
 import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
+import { registerRegistry } from './commands/registry.js';
 import { registerRemove } from './commands/remove.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerServer } from './commands/server.js';
@@ -35,6 +36,7 @@ const COMMANDS: readonly ((cli: Argv<GlobalFlags>, ctx: CommandContext) => Argv<
   registerLogs,
   registerRollback,
   registerRemove,
+  registerRegistry,
 ];
 
 function parser(argv: readonly string[], ctx: CommandContext): Argv<GlobalFlags> {

@@ -13,6 +13,7 @@ import type {
   FunctionList,
   LogEntry,
   LogList,
+  NodeList,
   Removed,
   RollbackDone,
   VersionList,
@@ -65,6 +66,11 @@ export class ControlClient {
 
   listFunctions(): Promise<FunctionList> {
     return this.control(() => this.http.json<FunctionList>('GET', '/functions'));
+  }
+
+  /** The nodes sharing the platform's registry, and the revision each serves. */
+  nodes(): Promise<NodeList> {
+    return this.control(() => this.http.json<NodeList>('GET', '/healthz/nodes'));
   }
 
   describe(name: string): Promise<FunctionDescription> {

@@ -12,7 +12,7 @@ import { sha256 } from '../build/hash.js';
 import type { BuildResult } from '../build/index.js';
 import type { FunctionArtifact } from '../build/manifest.js';
 import { NanoError } from '../errors.js';
-import type { DeployCommitted, DeployFunction, DeployRequest } from '../server/control-api.js';
+import type { Convergence, DeployCommitted, DeployFunction, DeployRequest } from '../server/control-api.js';
 import type { ControlClient } from './control-client.js';
 
 export interface DeployOptions {
@@ -36,6 +36,9 @@ export interface DeployResult {
   functions: DeployCommitted['functions'];
   uploaded: { sha256: string; name: string; size: number; created: boolean }[];
   uploadedBytes: number;
+  /** The registry revision the deploy made, and how far it had spread when the server answered. */
+  revision?: number;
+  convergence?: Convergence;
 }
 
 function deployFunction(fn: FunctionArtifact, description: string | undefined): DeployFunction {
@@ -95,6 +98,8 @@ export async function deployBuild(client: ControlClient, options: DeployOptions)
     functions: committed.functions,
     uploaded,
     uploadedBytes: uploaded.reduce((sum, item) => sum + item.size, 0),
+    ...(committed.revision === undefined ? {} : { revision: committed.revision }),
+    ...(committed.convergence === undefined ? {} : { convergence: committed.convergence }),
   };
 }
 

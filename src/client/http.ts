@@ -70,6 +70,7 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   TokenRequired: true,
   BadResponse: true,
   RegistryUnsupported: true,
+  RegistryUnavailable: true,
 };
 
 const isKnownCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(KNOWN_CODES, code);

@@ -10,6 +10,7 @@ import { NanoError } from '../errors.js';
 import { fileSystemError } from '../file-system-error.js';
 import { writeFileDurably } from './durable-file.js';
 import { failpoint } from './failpoints.js';
+import type { Artifacts } from './registry-store.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -17,7 +18,7 @@ export function isSha256(value: string): boolean {
   return SHA256.test(value);
 }
 
-export class ArtifactStore {
+export class ArtifactStore implements Artifacts {
   constructor(private readonly dir: string) {}
 
   private pathOf(sha256: string): string {

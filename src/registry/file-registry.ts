@@ -22,7 +22,7 @@ import { ArtifactStore } from './artifact-store.js';
 import { ChangeFeed } from './change-feed.js';
 import { TEMP_MARK } from './durable-file.js';
 import { PendingMap, pendingNotFound } from './pending-map.js';
-import type { CommitOptions, RegistryChange, RegistryNode, RegistryStore } from './registry-store.js';
+import type { CommitOptions, Convergence, RegistryChange, RegistryNode, RegistryStore } from './registry-store.js';
 import { changedNames, sealDraft } from './registry-state.js';
 import { readStateFile, writeStateFile } from './state-file.js';
 import type { FunctionRecord, RegistryState } from './types.js';
@@ -108,6 +108,19 @@ export class FileRegistry implements RegistryStore {
   nodes(): Promise<RegistryNode[]> {
     const id = this.options.nodeId ?? `${hostname()}-${process.pid}`;
     return Promise.resolve([{ id, url: this.options.publicUrl?.() ?? '', revision: this.rev }]);
+  }
+
+  /** One node, which applied its revision before its commit returned. */
+  converge(revision: number): Promise<Convergence> {
+    return Promise.resolve({ revision, nodes: 1, converged: this.rev >= revision ? 1 : 0, ms: 0, lagging: [] });
+  }
+
+  lagMs(): number {
+    return 0;
+  }
+
+  snapshot(): { state: RegistryState; revision: number } {
+    return { state: structuredClone(this.state), revision: this.rev };
   }
 
   async close(): Promise<void> {

@@ -1,15 +1,19 @@
 /**
  * Opens the registry a URL names: `file:DIR`, `file:///abs/dir` or a plain
- * path is the embedded file registry; `redis://` and `rediss://` name the
- * shared registry of issue 11, not in this nano yet. Every store behind the
- * same interface (registry-store.ts), so the platform never knows which.
+ * path is the embedded file registry; `redis://` and `rediss://` (TLS) the
+ * shared one of several nodes, whose module (and ioredis) is imported only
+ * then. Every store behind the same interface (registry-store.ts), so the
+ * platform never knows which.
  */
 import { fileURLToPath } from 'node:url';
 import { NanoError } from '../errors.js';
 import { FileRegistry, type FileRegistryOptions } from './file-registry.js';
 import type { RegistryStore } from './registry-store.js';
 
-export type OpenRegistryOptions = FileRegistryOptions;
+export interface OpenRegistryOptions extends FileRegistryOptions {
+  /** Where a shared registry caches artifacts on this node's disk (required for `redis://`). */
+  cacheDir?: string;
+}
 
 /** A scheme followed by `//`; a plain path with a colon (`data:v2`) stays a path. */
 const URL_WITH_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
@@ -19,13 +23,13 @@ export async function openRegistry(url: string, options: OpenRegistryOptions = {
   if (scheme === undefined) return FileRegistry.open(url, options);
   if (scheme === 'file') return FileRegistry.open(url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length), options);
   if (scheme === 'redis' || scheme === 'rediss') {
-    throw new NanoError('RegistryUnsupported', 'a Redis registry is not supported by this nano yet', {
-      value: url,
-      hint: 'use a data folder (file:DIR, or a plain path) for now',
-    });
+    const { RedisRegistry } = await import('./redis/redis-registry.js');
+    if (options.cacheDir === undefined)
+      throw new NanoError('RegistryUnsupported', 'a Redis registry needs a folder for its artifact cache', { value: url });
+    return RedisRegistry.open(url, { ...options, cacheDir: options.cacheDir });
   }
   throw new NanoError('RegistryUnsupported', `"${scheme}:" is not a registry this nano can open`, {
     value: url,
-    hint: 'name a data folder (file:DIR, or a plain path)',
+    hint: 'name a data folder (file:DIR, or a plain path), or a shared registry (redis://host:port)',
   });
 }

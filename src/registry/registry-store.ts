@@ -10,7 +10,6 @@
  * on the state (which version to roll back to, the next version number, route
  * and ownership checks) is decided inside it.
  */
-import type { ArtifactStore } from './artifact-store.js';
 import type { FunctionRecord, RegistryState } from './types.js';
 
 /** A revision this node moved to: `names` are the functions changed, created or removed by it. */
@@ -42,6 +41,37 @@ export interface PendingDeploys {
   take(id: string): Promise<string | undefined>;
 }
 
+/** Module bytes by sha256, written once: `get` hands back only bytes that hash to their name. */
+export interface Artifacts {
+  has(sha256: string): Promise<boolean>;
+  /** Stores bytes under their hash; refuses them (RequestInvalid) when they hash to something else. */
+  put(expectedSha256: string, bytes: Uint8Array): Promise<{ created: boolean }>;
+  get(sha256: string): Promise<Uint8Array>;
+}
+
+/** How far a revision has spread: `converged` of the `nodes` alive have applied it, `ms` after the commit. */
+export interface Convergence {
+  revision: number;
+  nodes: number;
+  converged: number;
+  ms: number;
+  /** The nodes that had not applied it when the wait ended. */
+  lagging: string[];
+}
+
+/**
+ * Invocation log entries (JSON text) shared by every node of a store: `nano logs` through any node
+ * sees every node's calls. Best effort: an entry the store cannot take is dropped, never an error.
+ */
+export interface SharedLog {
+  append(name: string, json: string): void;
+  /** The newest `limit` entries of a function, oldest first. */
+  recent(name: string, limit: number): Promise<string[]>;
+  /** Every entry any node appends from now on. */
+  subscribe(listener: (name: string, json: string) => void): () => void;
+  forget(name: string): Promise<void>;
+}
+
 export interface RegistryNode {
   id: string;
   url: string;
@@ -67,10 +97,18 @@ export interface RegistryStore {
    * undone). Returns the unsubscribe function.
    */
   subscribe(listener: (change: RegistryChange) => Promise<void>): () => void;
-  readonly artifacts: ArtifactStore;
+  readonly artifacts: Artifacts;
   readonly pending: PendingDeploys;
   /** The nodes sharing this store and the revision each has applied (a file store: this process). */
   nodes(): Promise<RegistryNode[]>;
+  /** Waits until every live node has applied `revision`, or `timeoutMs` passes, and says how far it got. */
+  converge(revision: number, timeoutMs: number): Promise<Convergence>;
+  /** Milliseconds this node has known of a newer revision than it holds (0: up to date, or the store is out of reach). */
+  lagMs(): number;
+  /** Invocation logs shared by the nodes; absent for a store of one node (each process keeps its own). */
+  readonly invocations?: SharedLog;
+  /** The whole state of `revision` (a copy), for `nano registry copy`. */
+  snapshot(): { state: RegistryState; revision: number };
   /** Waits for the commit in progress; the store takes no more. */
   close(): Promise<void>;
 }

@@ -54,6 +54,11 @@ export interface AppOptions {
   readiness?: Readiness;
   /** Adds routes (the control plane) ahead of the functions' own routes, which match anything. */
   extend?: (app: Hono) => void;
+  /**
+   * This node and the registry revision it serves (`nano server`): every response carries them as
+   * `x-nano-node` and `x-nano-revision`, a function's response the revision its call started on.
+   */
+  node?: { id: string; revision: () => number };
 }
 
 const DEFAULT_MAX_ARGS_BYTES = 64 * 1024;
@@ -126,11 +131,14 @@ async function invoke(c: Context, options: Resolved, fn: FunctionInfo, route?: R
   const record = (status: number, outcome: Outcome, version: number | null, durationMs: number, lines: string[]) =>
     options.onInvocation?.({ time: new Date().toISOString(), requestId, name: fn.name, version, status, durationMs, outcome, lines });
   let logged: string[] = [];
+  let revision: number | undefined;
   try {
     if (fn.abi === 'wagi') {
       // The body counts against the budget until the call settles: a queued call still holds it.
       const result = await options.bodyBudget.holding(async (lease) => {
         const body = await readBody(c.req.raw, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, lease);
+        // Read in the same synchronous step as the executor picks the version: the pair never mixes two revisions.
+        revision = options.node?.revision();
         return options.host.invokeWagi(fn.name, wagiRequest(c.req.raw, wagiTarget(c, fn.name, route), body));
       });
       logged = result.logs;
@@ -141,11 +149,16 @@ async function invoke(c: Context, options: Resolved, fn: FunctionInfo, route?: R
       headers.set('x-nano-duration-ms', result.durationMs.toFixed(3));
       headers.set('x-nano-cold-start', result.coldStart ? '1' : '0');
       headers.set('x-nano-version', String(result.version));
+      if (options.node) {
+        headers.set('x-nano-node', options.node.id);
+        headers.set('x-nano-revision', String(revision));
+      }
       record(cgi.status, 'ok', result.version, result.durationMs, result.logs);
       const responseBody = NULL_BODY.has(cgi.status) || c.req.method === 'HEAD' ? null : cgi.body;
       return new Response(responseBody, { status: cgi.status, headers });
     }
     const args = await argsOf(c, fn, options.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES);
+    revision = options.node?.revision();
     const result = await options.host.invoke(fn.name, args);
     record(200, 'ok', result.version, result.durationMs, result.logs);
     // A Response with a plain header object rather than c.header(): @hono/node-server writes it
@@ -158,10 +171,12 @@ async function invoke(c: Context, options: Resolved, fn: FunctionInfo, route?: R
         'x-nano-cold-start': result.coldStart ? '1' : '0',
         'x-nano-version': String(result.version),
         'x-nano-request-id': requestId,
+        ...(options.node && { 'x-nano-node': options.node.id, 'x-nano-revision': String(revision) }),
       },
     });
   } catch (error) {
     c.header('x-nano-request-id', requestId);
+    if (options.node && revision !== undefined) c.header('x-nano-revision', String(revision));
     if (error instanceof NanoError) {
       const lines = [...logged, ...logLinesOf(error), error.message];
       record(statusOf(error.code), OUTCOMES[error.code] ?? 'error', fn.version, performance.now() - started, lines);
@@ -196,7 +211,33 @@ export function createApp(appOptions: AppOptions): Hono {
   };
   const app = new Hono();
 
+  const node = options.node;
+  if (node) {
+    // Every response but a function's own (invoke() names the revision its call started on).
+    const stamp = async (c: Context, next: () => Promise<void>) => {
+      c.header('x-nano-node', node.id);
+      c.header('x-nano-revision', String(node.revision()));
+      await next();
+    };
+    for (const path of [
+      '/healthz',
+      '/healthz/*',
+      '/stats/*',
+      '/deployments',
+      '/deployments/*',
+      '/artifacts/*',
+      '/functions',
+      '/functions/*',
+      '/register/*',
+    ])
+      app.use(path, stamp);
+  }
+
   app.onError((error, c) => {
+    if (node) {
+      c.header('x-nano-node', node.id);
+      if (c.res.headers.get('x-nano-revision') === null) c.header('x-nano-revision', String(node.revision()));
+    }
     if (error instanceof NanoError) {
       if (error.code === 'RequestAborted') options.clientErrors?.count('abortedBodies');
       if (error instanceof OverBudgetError) options.clientErrors?.count('overBudget');

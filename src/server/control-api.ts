@@ -11,15 +11,26 @@
  *   GET    /functions/:name/versions                       → VersionList
  *   POST   /functions/:name/rollback    RollbackRequest    → RollbackDone
  *   DELETE /functions/:name                                → Removed
+ *   GET    /healthz/nodes                                  → NodeList          (the nodes sharing the registry)
  *   GET    /functions/:name/logs?since=5m&limit=100        → LogList; with `Accept: text/event-stream`
  *                                                             an SSE stream of `event: log` / `data: LogEntry`
  *                                                             (the last entries first, then new ones live)
  */
 import type { Abi, Limits, Route, Signature } from '../build/manifest.js';
-import type { VersionRecord } from '../registry/index.js';
+import type { Convergence, RegistryNode, VersionRecord } from '../registry/index.js';
 import type { FunctionStats } from '../runtime/index.js';
 
-export type { VersionRecord } from '../registry/index.js';
+export type { Convergence, RegistryNode, VersionRecord } from '../registry/index.js';
+
+/**
+ * What a change did across the nodes of the platform: the revision it made, and how many of the live
+ * nodes had applied it when the commit answered (absent from older servers, and when the shared
+ * registry could not be asked).
+ */
+export interface Committed {
+  revision?: number;
+  convergence?: Convergence;
+}
 
 export interface DeployFunction {
   name: string;
@@ -57,7 +68,7 @@ export interface ArtifactStored {
 
 export type FunctionChange = 'created' | 'updated' | 'unchanged' | 'removed';
 
-export interface DeployCommitted {
+export interface DeployCommitted extends Committed {
   id: string;
   functions: { name: string; version: number; change: FunctionChange; url: string }[];
 }
@@ -105,13 +116,13 @@ export interface RollbackRequest {
   to?: number;
 }
 
-export interface RollbackDone {
+export interface RollbackDone extends Committed {
   name: string;
   from: number;
   version: number;
 }
 
-export interface Removed {
+export interface Removed extends Committed {
   name: string;
   removed: true;
 }
@@ -128,6 +139,14 @@ export interface LogEntry {
   outcome: Outcome;
   /** Lines the function logged, and the error message for failed calls. */
   lines: string[];
+}
+
+export interface NodeList {
+  /** The node that answered. */
+  self: string;
+  nodes: RegistryNode[];
+  /** The revision the answering node serves. */
+  revision: number;
 }
 
 export interface LogList {

@@ -9,7 +9,7 @@ import { parseDuration } from '../config/index.js';
 import { NanoError } from '../errors.js';
 import { isSha256 } from '../registry/index.js';
 import { requireBearer } from './auth.js';
-import type { FunctionList, LogEntry, Removed } from './control-api.js';
+import type { FunctionList, LogEntry, NodeList } from './control-api.js';
 import { parseDeployRequest } from './deploy-request.js';
 import type { BodyBudget } from './body-budget.js';
 import { readBodyLimited } from './read-body.js';
@@ -25,7 +25,7 @@ export interface ControlPlaneOptions {
   bodyBudget: BodyBudget;
 }
 
-const CONTROL_PATHS = ['/deployments', '/deployments/*', '/artifacts/*', '/functions', '/functions/*'];
+const CONTROL_PATHS = ['/deployments', '/deployments/*', '/artifacts/*', '/functions', '/functions/*', '/healthz/nodes'];
 /** Deploy manifests and rollback requests are small; anything larger is refused before it is read whole. */
 const MAX_JSON_BYTES = 1024 * 1024;
 
@@ -78,6 +78,11 @@ export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
 
   app.post('/deployments/:id/commit', async (c) => c.json(await platform.commit(c.req.param('id'))));
 
+  // Under /healthz/ (reserved already, so no function route is shadowed), behind the token: it lists the nodes' addresses.
+  app.get('/healthz/nodes', async (c) =>
+    c.json({ self: platform.nodeId, revision: platform.servedRevision, nodes: await platform.registry.nodes() } satisfies NodeList),
+  );
+
   app.get('/functions', (c) => c.json({ functions: platform.list(), unavailable: platform.unavailableList() } satisfies FunctionList));
 
   app.get('/functions/:name', (c) => {
@@ -96,18 +101,16 @@ export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
   });
 
   app.delete('/functions/:name', async (c) => {
-    const name = c.req.param('name');
-    await platform.remove(name);
-    return c.json({ name, removed: true } satisfies Removed);
+    return c.json(await platform.remove(c.req.param('name')));
   });
 
-  app.get('/functions/:name/logs', (c) => {
+  app.get('/functions/:name/logs', async (c) => {
     const name = c.req.param('name');
     platform.summary(name); // 404 for an unknown function
     const sinceMs = sinceOf(c.req.query('since'));
     const limitText = c.req.query('limit');
     const limit = limitText === undefined ? 100 : Math.max(1, Math.min(10_000, Number(limitText) || 100));
-    const recent = platform.logs.list(name, { sinceMs, limit });
+    const recent = await platform.logs.list(name, { sinceMs, limit });
     if (!(c.req.header('accept') ?? '').includes('text/event-stream')) return c.json({ name, entries: recent });
 
     return streamSSE(c, async (stream) => {

@@ -28,6 +28,8 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   FunctionUnavailable: 503,
   // Readiness (readiness.ts): starting or draining; the load balancer's probe reads the status.
   NotReady: 503,
+  // The shared registry is down: nothing can be committed, and a retry in a few seconds may succeed.
+  RegistryUnavailable: 503,
   FunctionTimeout: 504,
   // The server's own data folder refused a write (a full or read-only disk): the operator's to fix, not the client's.
   FileSystemError: 500,
@@ -49,6 +51,8 @@ export function errorResponse(c: Context, error: NanoError): Response {
   }
   // A node that starts is ready within seconds; one that drains never is, but another node behind the same address is.
   if (error.code === 'NotReady') c.header('Retry-After', '1');
+  // The client reconnects with a backoff of up to 2 s: by then it has either reconnected or still has not.
+  if (error.code === 'RegistryUnavailable') c.header('Retry-After', '2');
   const body: ErrorBody = { error: error.toJSON() };
   return c.json(body, status);
 }

@@ -1,7 +1,11 @@
 /**
- * The last invocations of every function, in memory (`nano logs`): a bounded
- * ring per function, plus live subscribers for `nano logs --tail`.
+ * The last invocations of every function (`nano logs`), and live subscribers
+ * for `nano logs --tail`. On one node: a bounded ring per function, in memory.
+ * On a shared registry (`shared`), every node's entries: each node writes its
+ * own to the store, reads history from it and hears every node's new entries,
+ * its own included, so that the logs through any node are the cluster's.
  */
+import type { SharedLog } from '../registry/index.js';
 import type { LogEntry } from './control-api.js';
 
 export const DEFAULT_LOG_CAPACITY = 500;
@@ -12,9 +16,24 @@ export class InvocationLog {
   private readonly entries = new Map<string, LogEntry[]>();
   private readonly listeners = new Map<string, Set<Listener>>();
 
-  constructor(private readonly capacity = DEFAULT_LOG_CAPACITY) {}
+  constructor(
+    private readonly capacity = DEFAULT_LOG_CAPACITY,
+    private readonly shared?: SharedLog,
+  ) {
+    shared?.subscribe((name, json) => {
+      try {
+        this.notify(JSON.parse(json) as LogEntry);
+      } catch {
+        // An entry no nano wrote: nothing to tell.
+      }
+    });
+  }
 
   append(entry: LogEntry): void {
+    if (this.shared) {
+      this.shared.append(entry.name, JSON.stringify(entry));
+      return;
+    }
     let list = this.entries.get(entry.name);
     if (!list) {
       list = [];
@@ -22,6 +41,10 @@ export class InvocationLog {
     }
     list.push(entry);
     if (list.length > this.capacity) list.splice(0, list.length - this.capacity);
+    this.notify(entry);
+  }
+
+  private notify(entry: LogEntry): void {
     for (const listener of this.listeners.get(entry.name) ?? []) {
       try {
         listener(entry);
@@ -32,8 +55,8 @@ export class InvocationLog {
   }
 
   /** Entries at or after `sinceMs` (epoch ms), oldest first, at most `limit` of the newest. */
-  list(name: string, options: { sinceMs?: number; limit?: number } = {}): LogEntry[] {
-    const all = this.entries.get(name) ?? [];
+  async list(name: string, options: { sinceMs?: number; limit?: number } = {}): Promise<LogEntry[]> {
+    const all = this.shared ? await this.sharedEntries(name) : (this.entries.get(name) ?? []);
     const since = options.sinceMs;
     const recent = since === undefined ? all : all.filter((entry) => Date.parse(entry.time) >= since);
     return options.limit === undefined ? [...recent] : recent.slice(-options.limit);
@@ -49,7 +72,21 @@ export class InvocationLog {
     return () => set.delete(listener);
   }
 
+  private async sharedEntries(name: string): Promise<LogEntry[]> {
+    const entries: LogEntry[] = [];
+    for (const json of await this.shared!.recent(name, this.capacity)) {
+      try {
+        entries.push(JSON.parse(json) as LogEntry);
+      } catch {
+        // Skipped, as in the live tail.
+      }
+    }
+    return entries;
+  }
+
   forget(name: string): void {
     this.entries.delete(name);
+    // Every node forgets a removed function; deleting its entries twice is harmless.
+    void this.shared?.forget(name).catch(() => undefined);
   }
 }

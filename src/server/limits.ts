@@ -80,3 +80,12 @@ export const DEFAULT_DRAIN_DELAY_MS = 5_000;
  * (5 s), room for a queue to empty; raise it, with the grace period, for functions that run longer.
  */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
+/** `--converge-timeout`: how long a deploy, rollback or remove waits for the other nodes to apply it. */
+export const DEFAULT_CONVERGE_TIMEOUT_MS = 2000;
+
+/**
+ * `--max-lag`: a node that has known of a newer revision than it serves for longer than this is not
+ * ready (`/healthz/ready` 503), so the load balancer sends elsewhere while it fetches and compiles.
+ */
+export const DEFAULT_MAX_LAG_MS = 3000;

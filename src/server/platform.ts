@@ -27,15 +27,18 @@ import { NanoError } from '../errors.js';
 import { pendingNotFound, type FunctionRecord, type RegistryState, type RegistryStore } from '../registry/index.js';
 import { emptyStats, type DeployItem, type Executor } from '../runtime/index.js';
 import type {
+  Committed,
   DeployCommitted,
   DeployPlan,
   DeployRequest,
   FunctionSummary,
+  Removed,
   RollbackDone,
   UnavailableFunction,
   VersionList,
 } from './control-api.js';
 import { InvocationLog } from './invocation-log.js';
+import { DEFAULT_CONVERGE_TIMEOUT_MS } from './limits.js';
 import { applyDeploy, assertRoutesUnique, currentVersion, findCurrent } from './apply-deploy.js';
 import { itemOf, prepareRequest, prepareStored } from './prepare-module.js';
 import { RevisionApplier } from './revision-applier.js';
@@ -54,11 +57,15 @@ export interface PlatformOptions {
   routes: RouteTable;
   /** Base URL printed for functions (the server's own address). */
   publicUrl: () => string;
+  /** This node's name among the nodes sharing the registry (`x-nano-node`). */
+  nodeId: string;
   onLoadError?: (name: string, error: unknown) => void;
+  /** How long a change waits for the other nodes to apply it before it answers (default 2000 ms). */
+  convergeTimeoutMs?: number;
 }
 
 export class Platform {
-  readonly logs = new InvocationLog();
+  readonly logs: InvocationLog;
   /** Functions whose current version the runtime refused: name → why. */
   readonly unavailable = new Map<string, string>();
   private readonly applier: RevisionApplier;
@@ -77,6 +84,7 @@ export class Platform {
 
   constructor(private readonly options: PlatformOptions) {
     const { registry: store, executor, routes, onLoadError } = options;
+    this.logs = new InvocationLog(undefined, store.invocations);
     this.applier = new RevisionApplier({ store, executor, routes, unavailable: this.unavailable, logs: this.logs, onLoadError });
     // From the start, so that no revision is missed, whether or not `loadAll` has run yet.
     store.subscribe((change) => this.applier.apply(change));
@@ -84,6 +92,27 @@ export class Platform {
 
   get registry(): RegistryStore {
     return this.options.registry;
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  /** The revision the executor and the routes serve (the registry's may be one ahead while it is applied). */
+  get servedRevision(): number {
+    return this.applier.revision;
+  }
+
+  /**
+   * How far a revision this node committed has spread. The commit is durable already: a store that
+   * cannot be asked now leaves the answer without it rather than failing the change.
+   */
+  private async spread<T extends object>(work: Promise<{ value: T; revision: number }>): Promise<T & Committed> {
+    const { value, revision } = await work;
+    const convergence = await this.registry
+      .converge(revision, this.options.convergeTimeoutMs ?? DEFAULT_CONVERGE_TIMEOUT_MS)
+      .catch(() => undefined);
+    return { ...value, revision, ...(convergence === undefined ? {} : { convergence }) };
   }
 
   /**
@@ -106,16 +135,15 @@ export class Platform {
     change: (draft: RegistryState) => T,
     itemsOf: (value: T, draft: RegistryState) => Promise<DeployItem[]>,
     consumes?: string,
-  ): Promise<T> {
+  ): Promise<{ value: T; revision: number }> {
     try {
-      const { value } = await this.registry.commit(change, {
+      return await this.registry.commit(change, {
         consumes,
         beforeWrite: async (value, draft) => {
           const items = await itemsOf(value, draft);
           this.applier.stage(await this.options.executor.compile(items), items);
         },
       });
-      return value;
     } finally {
       // Installed by its revision, or given up with the commit that failed: never installed later.
       this.applier.unstage();
@@ -143,10 +171,10 @@ export class Platform {
   }
 
   commit(id: string): Promise<DeployCommitted> {
-    return this.exclusive(() => this.commitNow(id));
+    return this.spread(this.exclusive(() => this.commitNow(id)));
   }
 
-  private async commitNow(id: string): Promise<DeployCommitted> {
+  private async commitNow(id: string): Promise<{ value: DeployCommitted; revision: number }> {
     const json = await this.registry.pending.get(id);
     if (json === undefined) throw pendingNotFound(id);
     const request = JSON.parse(json) as DeployRequest;
@@ -158,7 +186,7 @@ export class Platform {
     //    then make them durable, using up the pending deploy in the same step. The revision is
     //    applied (every function at once) before the commit returns.
     const now = new Date().toISOString();
-    const changes = await this.commitCompiled(
+    const { value: changes, revision } = await this.commitCompiled(
       (draft) => applyDeploy(draft, { id, request, records: prepared, now, unavailable: this.unavailable }),
       (changes, draft) =>
         Promise.resolve(
@@ -171,15 +199,13 @@ export class Platform {
       id,
     );
 
-    return {
-      id,
-      functions: changes.map((change) => ({
-        name: change.name,
-        version: change.version ?? 0,
-        change: change.change,
-        url: this.urlOf(change.name),
-      })),
-    };
+    const functions = changes.map((change) => ({
+      name: change.name,
+      version: change.version ?? 0,
+      change: change.change,
+      url: this.urlOf(change.name),
+    }));
+    return { value: { id, functions }, revision };
   }
 
   // --- functions ---
@@ -235,12 +261,15 @@ export class Platform {
   }
 
   rollback(name: string, to?: number): Promise<RollbackDone> {
-    return this.exclusive(() => this.rollbackNow(name, to));
+    return this.spread(this.exclusive(() => this.rollbackNow(name, to)));
   }
 
-  private async rollbackNow(name: string, to?: number): Promise<RollbackDone> {
+  private async rollbackNow(name: string, to?: number): Promise<{ value: RollbackDone; revision: number }> {
     // The target is chosen on the draft, not before the commit: the closure may run again on a newer state.
-    const { from, version } = await this.commitCompiled(
+    const {
+      value: { from, version },
+      revision,
+    } = await this.commitCompiled(
       (draft) => {
         const fn = Object.hasOwn(draft.functions, name) ? draft.functions[name] : undefined;
         if (!fn) throw noSuchFunction(name);
@@ -266,17 +295,18 @@ export class Platform {
       },
       async ({ version }) => [await prepareStored(this.registry.artifacts, name, version)],
     );
-    return { name, from, version: version.version };
+    return { value: { name, from, version: version.version }, revision };
   }
 
-  remove(name: string): Promise<void> {
-    return this.exclusive(() => this.removeNow(name));
-  }
-
-  private async removeNow(name: string): Promise<void> {
-    await this.registry.commit((draft) => {
-      if (!Object.hasOwn(draft.functions, name)) throw noSuchFunction(name);
-      delete draft.functions[name];
-    });
+  remove(name: string): Promise<Removed> {
+    return this.spread(
+      this.exclusive(() =>
+        this.registry.commit((draft): Removed => {
+          if (!Object.hasOwn(draft.functions, name)) throw noSuchFunction(name);
+          delete draft.functions[name];
+          return { name, removed: true };
+        }),
+      ),
+    );
   }
 }

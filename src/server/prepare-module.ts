@@ -5,7 +5,7 @@
  */
 import { checkModule, type FunctionArtifact, type ModuleInfo } from '../build/index.js';
 import { NanoError } from '../errors.js';
-import type { ArtifactStore, VersionRecord } from '../registry/index.js';
+import type { Artifacts, VersionRecord } from '../registry/index.js';
 import type { DeployItem } from '../runtime/index.js';
 import type { NewVersion } from './apply-deploy.js';
 import type { DeployFunction, DeployRequest } from './control-api.js';
@@ -48,7 +48,7 @@ function checkOrThrow(name: string, bytes: Uint8Array, fn: Pick<DeployFunction, 
 }
 
 /** The executor's item for a stored version, its bytes re-read, re-hashed and re-checked. */
-export async function prepareStored(artifacts: ArtifactStore, name: string, version: VersionRecord): Promise<DeployItem> {
+export async function prepareStored(artifacts: Artifacts, name: string, version: VersionRecord): Promise<DeployItem> {
   const bytes = await artifacts.get(version.sha256);
   const checked = checkOrThrow(name, bytes, version);
   return { fn: toArtifact(name, version, checked), bytes: checked.bytes, version: version.version };
@@ -60,7 +60,7 @@ export function itemOf(name: string, version: VersionRecord, prepared: Prepared)
 }
 
 /** Checks every artifact of a deploy request, before anything changes. */
-export async function prepareRequest(artifacts: ArtifactStore, request: DeployRequest): Promise<Map<string, Prepared>> {
+export async function prepareRequest(artifacts: Artifacts, request: DeployRequest): Promise<Map<string, Prepared>> {
   const prepared = new Map<string, Prepared>();
   for (const fn of request.functions) {
     let bytes: Uint8Array;

@@ -10,17 +10,30 @@
  */
 import type { Hono } from 'hono';
 import { NanoError } from '../errors.js';
+import { DEFAULT_MAX_LAG_MS } from './limits.js';
 
-export type ReadinessState = 'starting' | 'ready' | 'draining';
+export type ReadinessState = 'starting' | 'ready' | 'lagging' | 'draining';
+
+export interface ReadinessOptions {
+  /** Milliseconds the node has known of a newer revision than it serves (a shared registry); 0 when up to date. */
+  lagMs?: () => number;
+  maxLagMs?: number;
+}
 
 export class Readiness {
-  #state: ReadinessState;
+  #state: Exclude<ReadinessState, 'lagging'>;
 
-  constructor(state: ReadinessState = 'starting') {
+  constructor(
+    private readonly options: ReadinessOptions = {},
+    state: Exclude<ReadinessState, 'lagging'> = 'starting',
+  ) {
     this.#state = state;
   }
 
+  /** A ready node that lags the store turns `lagging` (not ready), and ready again once it has caught up. */
   get state(): ReadinessState {
+    const { lagMs, maxLagMs = DEFAULT_MAX_LAG_MS } = this.options;
+    if (this.#state === 'ready' && lagMs !== undefined && lagMs() > maxLagMs) return 'lagging';
     return this.#state;
   }
 
@@ -36,6 +49,7 @@ export class Readiness {
 
 const WHY: Record<Exclude<ReadinessState, 'ready'>, string> = {
   starting: 'the node is starting: it has not loaded the registry yet',
+  lagging: 'the node lags the registry: it knows of a newer revision than it serves, and has not applied it yet',
   draining: 'the node is draining: it finishes the requests in flight, then stops',
 };
 

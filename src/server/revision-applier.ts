@@ -37,6 +37,10 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
 
 export class RevisionApplier {
   private staged: Staged | undefined;
+  /** Revisions are applied one at a time, in the order they come (a shared registry's may come while the first load runs). */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The revision the executor and the routes serve: changed in the same synchronous step as they are. */
+  revision = 0;
 
   constructor(private readonly options: RevisionApplierOptions) {}
 
@@ -52,7 +56,13 @@ export class RevisionApplier {
     this.staged = undefined;
   }
 
-  async apply(change: RegistryChange): Promise<void> {
+  apply(change: RegistryChange): Promise<void> {
+    const run = this.queue.then(() => this.applyNow(change));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(change: RegistryChange): Promise<void> {
     const { store, executor, unavailable } = this.options;
     const removed: string[] = [];
     const wanted: { name: string; version: VersionRecord }[] = [];
@@ -77,6 +87,7 @@ export class RevisionApplier {
     for (const name of [...removed, ...wanted.map((w) => w.name)]) if (!failed.has(name)) unavailable.delete(name);
     for (const [name, error] of failed) unavailable.set(name, reasonOf(error));
     this.refreshRoutes();
+    this.revision = Math.max(this.revision, change.to);
 
     for (const name of removed) this.options.logs.forget(name);
     for (const [name, error] of failed) this.options.onLoadError?.(name, error);

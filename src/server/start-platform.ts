@@ -2,6 +2,7 @@
  * `nano server` without the CLI: open the registry, load what it holds into a
  * fresh executor, and serve the data plane and the control plane on a socket.
  */
+import { hostname } from 'node:os';
 import { createExecutor, type ExecutorOptions } from '../runtime/index.js';
 import { openRegistry } from '../registry/index.js';
 import { NanoError } from '../errors.js';
@@ -9,7 +10,13 @@ import { createApp } from './app.js';
 import { addControlPlane } from './control-plane.js';
 import { ClientErrors } from './client-errors.js';
 import { BodyBudget } from './body-budget.js';
-import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MAX_BODY_BYTES, defaultBodyBytesInFlight, type ConnectionLimits } from './limits.js';
+import {
+  DEFAULT_MAX_ARTIFACT_BYTES,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_LAG_MS,
+  defaultBodyBytesInFlight,
+  type ConnectionLimits,
+} from './limits.js';
 import { listen } from './listen.js';
 import { Platform } from './platform.js';
 import { RouteTable } from './route-table.js';
@@ -19,7 +26,16 @@ import { drainServer, type DrainOptions } from './drain.js';
 import type { DrainResult } from './connection-drain.js';
 
 export interface PlatformServerOptions {
+  /** The registry's folder; with a shared `registry`, this node's artifact cache. */
   dataDir: string;
+  /** A registry URL (`redis://…`, `file:DIR`); default: the file registry in `dataDir`. */
+  registry?: string;
+  /** This node's name among the nodes sharing the registry; default `<hostname>-<pid>`. */
+  nodeId?: string;
+  /** Milliseconds a change waits for the other nodes to apply it before it answers. */
+  convergeTimeoutMs?: number;
+  /** Milliseconds this node may know of a newer revision than it serves before it stops being ready. */
+  maxLagMs?: number;
   port: number;
   host: string;
   token?: string;
@@ -63,20 +79,30 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
       },
     );
   }
-  const registry = await openRegistry(options.dataDir, { publicUrl: () => url });
+  const nodeId = options.nodeId ?? `${hostname()}-${process.pid}`;
+  // Known once the socket listens; the registry asks for it (presence) from the start.
+  let url = '';
+  const registry = await openRegistry(options.registry ?? options.dataDir, { publicUrl: () => url, nodeId, cacheDir: options.dataDir });
   const executor = createExecutor(options.executor);
   // Starting until the registry is loaded; the socket opens only then, so a probe meets a refused connection before.
-  const readiness = new Readiness();
+  const readiness = new Readiness({ lagMs: () => registry.lagMs(), maxLagMs: options.maxLagMs ?? DEFAULT_MAX_LAG_MS });
   const stopping = new AbortController();
   const routes = new RouteTable();
-  let url = '';
   const clientErrors = new ClientErrors();
   const maxArtifactBytes = options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
   // One budget for the data plane's bodies and the control plane's uploads: both are the same memory.
   const bodyBudget = new BodyBudget(
     options.maxBodyBytesInFlight ?? defaultBodyBytesInFlight(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, maxArtifactBytes),
   );
-  const platform = new Platform({ registry, executor, routes, publicUrl: () => url, onLoadError: options.onLoadError });
+  const platform = new Platform({
+    registry,
+    executor,
+    routes,
+    publicUrl: () => url,
+    nodeId,
+    onLoadError: options.onLoadError,
+    convergeTimeoutMs: options.convergeTimeoutMs,
+  });
   try {
     await platform.loadAll();
     const app = createApp({
@@ -84,6 +110,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
       routes,
       unavailable: platform.unavailable,
       readiness,
+      node: { id: nodeId, revision: () => platform.servedRevision },
       execToken: options.execToken,
       onInternalError: options.onInternalError,
       clientErrors,
@@ -102,15 +129,21 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
       url,
       platform,
       clientErrors,
-      drain: (drainOptions) => drainServer({ readiness, listening, executor, stopping: stopping.signal }, drainOptions),
+      drain: async (drainOptions) => {
+        const result = await drainServer({ readiness, listening, executor, stopping: stopping.signal }, drainOptions);
+        await registry.close();
+        return result;
+      },
       close: async () => {
         stopping.abort();
         await listening.close();
         await executor.close();
+        await registry.close();
       },
     };
   } catch (error) {
     await executor.close();
+    await registry.close();
     throw error;
   }
 }

@@ -4,7 +4,7 @@
  * wait for a command that uses them (see main.ts). Checked on `node dist/bin.js`
  * by recording every file the process imports; needs `npm run build` first.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,11 +41,39 @@ async function nanoImporting(args: string[]) {
   return { ...run, packages: [...packages].sort() };
 }
 
+/** Starts a serving command (`dev`, `server`), stops it once it listens, and returns the npm packages it imported. */
+async function serveImporting(args: string[]): Promise<string[]> {
+  const log = join(await tempProject(), 'imports.txt');
+  const child = spawn(process.execPath, ['--import', RECORDER, BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NANO_TEST_IMPORT_LOG: log, NANO_REGISTRY: '', NANO_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/listening on http/.test(output)) resolve();
+      });
+      child.once('exit', () => reject(new Error(`nano ${args.join(' ')} exited before listening:\n${output}`)));
+    });
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  const urls = readFileSync(log, 'utf8').split('\n');
+  return [...new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []))].sort();
+}
+
 describe('what nano imports', () => {
   const usageOnly = [
     '--version',
     '--help',
-    ...['init', 'build', 'dev', 'server', 'deploy', 'invoke', 'info', 'logs', 'rollback', 'remove'].map((command) => `${command} --help`),
+    ...['init', 'build', 'dev', 'server', 'deploy', 'invoke', 'info', 'logs', 'rollback', 'remove', 'registry', 'registry copy'].map(
+      (command) => `${command} --help`,
+    ),
   ];
   it.each(usageOnly)('nano %s loads yargs and none of the other dependencies', async (line) => {
     const run = await nanoImporting(line.split(' '));
@@ -61,6 +89,23 @@ describe('what nano imports', () => {
     expect(run.status).toBe(1);
     expect(run.packages).toContain('yargs');
     expect(run.packages.filter((name) => HEAVY.includes(name))).toEqual([]);
+  });
+
+  it('nano dev and a nano server on a data folder never load the Redis client', async () => {
+    const dir = await tempProject({
+      'nano.yml': yml('service: demo', 'functions:', '  sum: { source: functions/sum.wat }'),
+      'functions/sum.wat': SUM_WAT,
+    });
+    const dev = await serveImporting(['dev', '-c', join(dir, 'nano.yml'), '--port', '0']);
+    expect(dev).toEqual(expect.arrayContaining(['hono', 'wabt']));
+    expect(dev).not.toContain('ioredis');
+    const server = await serveImporting(['server', '--port', '0', '--data', join(dir, 'data'), '--drain-delay', '0']);
+    expect(server).toContain('hono');
+    expect(server).not.toContain('ioredis');
+    // The recorder would see it: a server on a Redis registry loads it (and stops, as nothing listens on port 1).
+    const redis = await nanoImporting(['server', '--port', '0', '--data', join(dir, 'data'), '--registry', 'redis://127.0.0.1:1']);
+    expect(redis.stderr).toContain('cannot be reached');
+    expect(redis.packages).toContain('ioredis');
   });
 
   it('nano build does load the builder (the recorder sees what a command imports)', async () => {

@@ -8,9 +8,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { freePort } from '../helpers/ports.js';
 import { REPO_ROOT, tempProject } from '../helpers/project.js';
 
 export const TEMPLATE = join(REPO_ROOT, 'deploy', 'nginx', 'nano.conf.template');
@@ -124,20 +125,8 @@ async function startOnce(upstreams: string[], port: number): Promise<RunningNgin
   throw /Address already in use/.test(message) ? new AddressInUse(message) : new Error(message);
 }
 
-/** A port that was free a moment ago: bind port 0, read what the kernel chose, close. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** A TCP connect only: an HTTP probe would reach the upstreams, and some tests count what they receive. */
-function accepts(port: number): Promise<boolean> {
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {

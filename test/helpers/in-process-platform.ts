@@ -21,7 +21,7 @@ export async function inProcessPlatform() {
   const store = await FileRegistry.open(dataDir);
   const executor = createExecutor({ poolSize: 1 });
   executors.add(executor);
-  const platform = new Platform({ registry: store, executor, routes: new RouteTable(), publicUrl: () => 'http://x' });
+  const platform = new Platform({ registry: store, executor, routes: new RouteTable(), publicUrl: () => 'http://x', nodeId: 'test' });
   await platform.loadAll();
   /** Builds `g` answering `value`. */
   const buildG = async (value: number) => {

@@ -135,7 +135,15 @@ describe('nano deploy and the commands around it, against a real nano server', (
     expect((await nano(dir, url, ['rollback', 'answer'])).stdout).toBe('✓ answer now runs v1 (was v2)\n');
     expect((await nano(dir, url, ['invoke', 'answer'])).stdout).toBe('42\n');
     const forward = await nanoJson<RollbackDone>(dir, url, ['rollback', 'answer', '--to', 'v2']);
-    expect(forward).toEqual({ name: 'answer', from: 1, version: 2 });
+    // One node: the revision it made, live on the only node there is when the command answers.
+    expect(forward).toEqual({
+      name: 'answer',
+      from: 1,
+      version: 2,
+      revision: forward.revision,
+      convergence: { revision: forward.revision, nodes: 1, converged: 1, ms: 0, lagging: [] },
+    });
+    expect(forward.revision).toBeGreaterThan(1);
     const info = await nano(dir, url, ['info', 'answer']);
     expect(info.code).toBe(0);
     expect(info.stdout).toMatch(/^answer v2 \(demo, dev\) — Returns 42$/m);

@@ -59,10 +59,10 @@ describe('the platform follows its registry', () => {
     const { store, platform, executor, plan } = await inProcessPlatform();
     await platform.commit(await plan(1));
     await platform.commit(await plan(2));
-    expect(await platform.rollback('g')).toEqual({ name: 'g', from: 2, version: 1 });
+    expect(await platform.rollback('g')).toMatchObject({ name: 'g', from: 2, version: 1, revision: 3, convergence: { converged: 1 } });
     expect((await executor.invoke('g')).value).toBe('1');
     await expect(platform.rollback('g')).rejects.toMatchObject({ code: 'NotFound', message: 'g has no version before v1' });
-    await platform.remove('g');
+    expect(await platform.remove('g')).toMatchObject({ name: 'g', removed: true, revision: 4 });
     expect(executor.has('g')).toBe(false);
     await expect(platform.remove('g')).rejects.toMatchObject({ code: 'FunctionNotFound' });
     expect(store.revision).toBe(4);

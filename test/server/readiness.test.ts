@@ -25,7 +25,7 @@ describe('GET /healthz/ready', () => {
   });
 
   it('answers 503 once draining, for good, while /healthz stays 200', async () => {
-    const readiness = new Readiness('ready');
+    const readiness = new Readiness({}, 'ready');
     const app = appWith(readiness);
     readiness.draining();
     readiness.ready();
@@ -33,6 +33,23 @@ describe('GET /healthz/ready', () => {
     expect(draining.status).toBe(503);
     expect(await draining.json()).toMatchObject({ error: { code: 'NotReady', message: expect.stringContaining('draining') } });
     expect((await app.request('/healthz')).status).toBe(200);
+  });
+
+  it('answers 503 while the node lags its registry beyond --max-lag, and 200 again once it caught up', async () => {
+    let lag = 0;
+    const readiness = new Readiness({ lagMs: () => lag, maxLagMs: 3000 }, 'ready');
+    const app = appWith(readiness);
+    lag = 3000;
+    expect((await app.request('/healthz/ready')).status).toBe(200);
+    lag = 3001;
+    const lagging = await app.request('/healthz/ready');
+    expect(lagging.status).toBe(503);
+    expect(await lagging.json()).toMatchObject({ error: { code: 'NotReady', message: expect.stringContaining('lags the registry') } });
+    lag = 0;
+    expect((await app.request('/healthz/ready')).status).toBe(200);
+    // Lag never makes a draining node ready, nor a starting one.
+    readiness.draining();
+    expect(await (await app.request('/healthz/ready')).json()).toMatchObject({ error: { message: expect.stringContaining('draining') } });
   });
 
   it('is always ready without a Readiness (nano dev)', async () => {

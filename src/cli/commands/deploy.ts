@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import type { DeployProgress } from '../../client/index.js';
 import type { FunctionChange } from '../../server/control-api.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
-import { formatBytes, plural } from '../format.js';
+import { convergenceText, formatBytes, plural } from '../format.js';
 import type { Output } from '../output.js';
 import { connect, withUrlOption } from '../remote.js';
 
@@ -101,6 +101,8 @@ export function registerDeploy(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
           ? `uploaded 0 B: every artifact was already on the platform`
           : `uploaded ${formatBytes(result.uploadedBytes)} (${plural(count, 'artifact')})`,
       );
+      const spread = convergenceText(result.convergence);
+      if (spread !== undefined) out.line(spread);
       out.result({
         service: config.service,
         stage: config.stage,
@@ -110,6 +112,8 @@ export function registerDeploy(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         uploaded: result.uploaded,
         uploadedBytes: result.uploadedBytes,
         durationMs: elapsed,
+        ...(result.revision === undefined ? {} : { revision: result.revision }),
+        ...(result.convergence === undefined ? {} : { convergence: result.convergence }),
       });
     },
   );

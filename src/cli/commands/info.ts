@@ -96,6 +96,21 @@ async function describeOne(out: Output, remote: Remote, name: string): Promise<v
   out.result({ function: fn, versions });
 }
 
+async function listNodes(out: Output, remote: Remote): Promise<void> {
+  const { self, revision, nodes } = await remote.client.nodes();
+  const newest = Math.max(revision, ...nodes.map((node) => node.revision));
+  out.line(`${plural(nodes.length, 'node')} on ${remote.url} (answered by ${self}, at revision ${revision}):`);
+  out.table([
+    ['node', 'revision', 'url'].map((h) => out.paint('gray', h)),
+    ...nodes.map((node) => [
+      out.paint('bold', node.id),
+      node.revision < newest ? out.paint('yellow', `${node.revision} (behind ${newest})`) : String(node.revision),
+      node.url,
+    ]),
+  ]);
+  out.result({ url: remote.url, self, revision, nodes });
+}
+
 export function registerInfo(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
   return cli.command(
     'info [fn]',
@@ -104,13 +119,16 @@ export function registerInfo(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<
       withUrlOption(command)
         .positional('fn', { type: 'string', describe: 'Show this function in detail, with every version' })
         .option('all', { type: 'boolean', default: false, describe: "Every service's functions, not only this project's" })
+        .option('nodes', { type: 'boolean', default: false, describe: 'The nodes sharing the registry and the revision each serves' })
         .example('$0 info', "This project's functions on provider.url")
         .example('$0 info sum', 'sum in detail, with its versions')
-        .example('$0 info --all --url http://127.0.0.1:8000 --json', 'Everything on a platform, as JSON'),
+        .example('$0 info --all --url http://127.0.0.1:8000 --json', 'Everything on a platform, as JSON')
+        .example('$0 info --nodes', 'The nodes of a platform on a shared registry'),
     async (flags) => {
       const out = ctx.output(flags);
       const remote = await connect(flags, ctx, flags.fn === undefined && !flags.all ? 'optional' : 'url');
-      if (flags.fn === undefined) await listAll(out, remote, flags.all);
+      if (flags.nodes) await listNodes(out, remote);
+      else if (flags.fn === undefined) await listAll(out, remote, flags.all);
       else await describeOne(out, remote, flags.fn);
     },
   );

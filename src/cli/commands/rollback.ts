@@ -1,6 +1,7 @@
 /** `nano rollback <fn> [--to v]`: switch a function back to an earlier version. */
 import type { Argv } from 'yargs';
 import { UsageError, type CommandContext, type GlobalFlags } from '../context.js';
+import { convergenceText } from '../format.js';
 import { connect, withUrlOption } from '../remote.js';
 
 /** "2" or "v2" → 2. */
@@ -27,6 +28,8 @@ export function registerRollback(cli: Argv<GlobalFlags>, ctx: CommandContext): A
       const done = await client.rollback(flags.fn, to);
       const was = done.from === done.version ? 'it already did' : `was v${done.from}`;
       out.line(`${out.paint('green', '✓')} ${done.name} now runs v${done.version} (${was})`);
+      const spread = convergenceText(done.convergence);
+      if (spread !== undefined) out.line(spread);
       out.result(done);
     },
   );

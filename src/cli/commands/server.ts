@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import {
   DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_CONVERGE_TIMEOUT_MS,
+  DEFAULT_MAX_LAG_MS,
   DEFAULT_DRAIN_DELAY_MS,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_MAX_ARTIFACT_BYTES,
@@ -11,7 +13,16 @@ import {
   DEFAULT_MAX_BODY_BYTES_IN_FLIGHT,
 } from '../../server/limits.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
-import { checkBodyBudgetFlag, checkConnectionFlags, checkDrainFlags, checkServeFlags, checkWholeNumber, GIB } from '../flags.js';
+import {
+  checkBodyBudgetFlag,
+  checkClusterFlags,
+  checkConnectionFlags,
+  checkDrainFlags,
+  checkServeFlags,
+  checkWholeNumber,
+  GIB,
+} from '../flags.js';
+import { maskRegistryUrl } from '../../registry/registry-url.js';
 import { serveUntilDrained } from './server-drain.js';
 
 export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
@@ -22,7 +33,30 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
       command
         .option('port', { alias: 'p', type: 'number', default: 8000, describe: 'Port to listen on (0 picks a free one)' })
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on (anything but loopback needs a token)' })
-        .option('data', { type: 'string', default: './.nano-data', describe: 'Folder of the registry (artifacts and versions)' })
+        .option('data', {
+          type: 'string',
+          default: './.nano-data',
+          describe: 'Folder of the registry (artifacts and versions); with a shared --registry, the artifact cache of this node',
+        })
+        .option('registry', {
+          type: 'string',
+          describe:
+            'Shared registry of several nodes: redis://[user:pass@]host:port[/db][?prefix=nano] (rediss:// for TLS) (default: $NANO_REGISTRY, else the folder --data)',
+        })
+        .option('node-id', {
+          type: 'string',
+          describe: "This node's name among the nodes of a shared registry (x-nano-node) (default: <hostname>-<pid>)",
+        })
+        .option('converge-timeout', {
+          type: 'number',
+          default: DEFAULT_CONVERGE_TIMEOUT_MS,
+          describe: 'Milliseconds a deploy, rollback or remove waits for every node to apply it before answering',
+        })
+        .option('max-lag', {
+          type: 'number',
+          default: DEFAULT_MAX_LAG_MS,
+          describe: 'Milliseconds a node may know of a newer revision than it serves before /healthz/ready answers 503',
+        })
         .option('token', { type: 'string', describe: 'Bearer token the control plane requires (default: $NANO_TOKEN)' })
         .option('exec-token', { type: 'string', describe: 'Bearer token the data plane requires too (default: open)' })
         .option('modules-dir', { type: 'string', describe: 'Folder for the seed API: GET /register/<name> registers <dir>/<name>.wasm' })
@@ -71,21 +105,28 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         })
         .example('NANO_TOKEN=secret $0 server', 'Serve on 127.0.0.1:8000 with the registry in ./.nano-data')
         .example('$0 server --port 0 --data /tmp/nano', 'Any free port, another data folder (loopback: no token needed)')
-        .example('$0 server --modules-dir examples/.nano/build', 'Also offer the seed API /register/<name>'),
+        .example('$0 server --modules-dir examples/.nano/build', 'Also offer the seed API /register/<name>')
+        .example('$0 server --registry redis://127.0.0.1:6379 --port 8001', 'One node of several sharing a Redis or Valkey registry'),
     async (flags) => {
       checkServeFlags(flags);
       checkWholeNumber('max-artifact-size', flags['max-artifact-size'], 1, GIB, 'of bytes');
       checkBodyBudgetFlag(flags);
       checkConnectionFlags(flags);
       checkDrainFlags(flags);
+      checkClusterFlags(flags);
       const { startPlatformServer } = await import('../../server/index.js');
       const out = ctx.output(flags);
       // An empty value means "none", whichever way it came.
       const token = flags.token || ctx.io.env.NANO_TOKEN || undefined;
       const execToken = flags['exec-token'] || undefined;
       const dataDir = resolve(ctx.io.cwd, flags.data);
+      const registry = flags.registry || ctx.io.env.NANO_REGISTRY || undefined;
       const server = await startPlatformServer({
         dataDir,
+        registry,
+        nodeId: flags['node-id'],
+        convergeTimeoutMs: flags['converge-timeout'],
+        maxLagMs: flags['max-lag'],
         port: flags.port,
         host: flags.host,
         token,
@@ -109,7 +150,11 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
       });
       try {
         const functions = server.platform.list();
-        out.line(`${out.paint('green', '✓')} registry ${dataDir}: ${functions.length} function${functions.length === 1 ? '' : 's'}`);
+        const where =
+          registry === undefined
+            ? dataDir
+            : `${maskRegistryUrl(registry)} (node ${server.platform.nodeId}, revision ${server.platform.servedRevision})`;
+        out.line(`${out.paint('green', '✓')} registry ${where}: ${functions.length} function${functions.length === 1 ? '' : 's'}`);
         out.table(
           functions.map((fn) => [
             out.paint('bold', fn.name),
@@ -123,6 +168,7 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         out.result({
           url: server.url,
           dataDir,
+          ...(registry === undefined ? {} : { registry: maskRegistryUrl(registry), node: server.platform.nodeId }),
           functions: functions.map((fn) => ({ name: fn.name, version: fn.version })),
           unavailable: server.platform.unavailableList(),
         });
