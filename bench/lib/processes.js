@@ -67,3 +67,29 @@ export function installCleanup() {
     for (const child of children) if (!hasExited(child)) child.kill('SIGKILL');
   });
 }
+
+/**
+ * Runs a child to its end with its output collected, for at most `limitMs` (a run far beyond its
+ * planned duration is a hang: it is stopped and reported). Resolves with stdout on exit code 0.
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {number} limitMs
+ * @param {string} what  named in the errors
+ */
+export async function collectBounded(child, limitMs, what) {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  let timer;
+  const overrun = new Promise((resolve) => {
+    timer = setTimeout(() => resolve('overrun'), limitMs);
+  });
+  const outcome = await Promise.race([waitForExit(child), overrun]);
+  clearTimeout(timer);
+  if (outcome === 'overrun') {
+    await stopChild(child, { graceMs: 1000 });
+    throw new Error(`${what} did not finish within ${limitMs} ms`);
+  }
+  if (outcome.code !== 0) throw new Error(`${what} failed (${outcome.code ?? outcome.signal}): ${stderr.trim()}`);
+  return stdout;
+}

@@ -94,7 +94,7 @@ export async function startServer(spec) {
 }
 
 let ticksPerSecond;
-function processCpuMs(pid) {
+export function processCpuMs(pid) {
   try {
     ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

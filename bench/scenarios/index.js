@@ -7,5 +7,6 @@ import * as coldStart from './cold-start.js';
 import * as hotReload from './hot-reload.js';
 import * as wagiEcho from './wagi-echo.js';
 import * as cliStart from './cli-start.js';
+import * as scaleOut from './scale-out.js';
 
-export const scenarios = [throughput, throughputLarge, timeoutIsolation, coldStart, hotReload, wagiEcho, cliStart];
+export const scenarios = [throughput, throughputLarge, timeoutIsolation, coldStart, hotReload, wagiEcho, cliStart, scaleOut];

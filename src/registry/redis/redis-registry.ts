@@ -155,7 +155,7 @@ export class RedisRegistry implements RegistryStore {
       else if (channel === this.keys.liveInvocations) this.invocations.onMessage(message);
     });
     // ioredis subscribes again after a reconnection; messages sent while it was away are lost, so look.
-    this.subscriber.on('ready', () => void this.requestSync());
+    this.subscriber.on('ready', () => this.syncInBackground());
     await this.subscriber.subscribe(this.keys.changes, this.keys.acks, this.keys.liveInvocations);
   }
 
@@ -178,7 +178,12 @@ export class RedisRegistry implements RegistryStore {
   private heardOf(revision: number): void {
     if (revision > this.knownHead) this.knownHead = revision;
     if (this.knownHead > this.revision) this.behindSince ??= Date.now();
-    void this.requestSync();
+    this.syncInBackground();
+  }
+
+  /** A sync nobody waits for: a store out of reach now is tried again by the next trigger (the poll, a reconnection). */
+  private syncInBackground(): void {
+    this.requestSync().catch(() => undefined);
   }
 
   /** Brings the replica to the store's head; several requests while one runs share one more pass. */
