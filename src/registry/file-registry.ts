@@ -110,6 +110,10 @@ export class FileRegistry implements RegistryStore {
     return Promise.resolve([{ id, url: this.options.publicUrl?.() ?? '', revision: this.rev }]);
   }
 
+  announce(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** One node, which applied its revision before its commit returned. */
   converge(revision: number): Promise<Convergence> {
     return Promise.resolve({ revision, nodes: 1, converged: this.rev >= revision ? 1 : 0, ms: 0, lagging: [] });

@@ -101,6 +101,8 @@ export interface RegistryStore {
   readonly pending: PendingDeploys;
   /** The nodes sharing this store and the revision each has applied (a file store: this process). */
   nodes(): Promise<RegistryNode[]>;
+  /** Tells the other nodes this node's address once it listens (a store of one node has no one to tell). */
+  announce(): Promise<void>;
   /** Waits until every live node has applied `revision`, or `timeoutMs` passes, and says how far it got. */
   converge(revision: number, timeoutMs: number): Promise<Convergence>;
   /** Milliseconds this node has known of a newer revision than it holds (0: up to date, or the store is out of reach). */

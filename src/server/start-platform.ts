@@ -51,6 +51,8 @@ export interface PlatformServerOptions {
   connections?: Partial<ConnectionLimits>;
   onInternalError?: (error: unknown) => void;
   onLoadError?: (name: string, error: unknown) => void;
+  /** What the registry could not do in the background (a shared store that lost commits, a listener that failed). */
+  onRegistryError?: (error: unknown) => void;
 }
 
 export interface PlatformServer {
@@ -82,7 +84,12 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
   const nodeId = options.nodeId ?? `${hostname()}-${process.pid}`;
   // Known once the socket listens; the registry asks for it (presence) from the start.
   let url = '';
-  const registry = await openRegistry(options.registry ?? options.dataDir, { publicUrl: () => url, nodeId, cacheDir: options.dataDir });
+  const registry = await openRegistry(options.registry ?? options.dataDir, {
+    publicUrl: () => url,
+    nodeId,
+    cacheDir: options.dataDir,
+    onListenerError: options.onRegistryError,
+  });
   const executor = createExecutor(options.executor);
   // Starting until the registry is loaded; the socket opens only then, so a probe meets a refused connection before.
   const readiness = new Readiness({ lagMs: () => registry.lagMs(), maxLagMs: options.maxLagMs ?? DEFAULT_MAX_LAG_MS });
@@ -124,6 +131,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     });
     const listening = await listen(app, { port: options.port, host: options.host, limits: options.connections, clientErrors });
     url = listening.url;
+    await registry.announce();
     readiness.ready();
     return {
       url,

@@ -142,6 +142,33 @@ describe.skipIf(skipped)(`the Redis store${skipped ? ` (skipped: ${missing})` : 
     });
   });
 
+  it('never follows a store that lost its commits back: it serves on and refuses changes, saying why', async () => {
+    const url = redis.url();
+    const prefix = new URL(url).searchParams.get('prefix')!;
+    const warnings: unknown[] = [];
+    const a = await openRegistry(url, { cacheDir: await tempProject(), onListenerError: (error) => warnings.push(error) });
+    try {
+      await a.commit(
+        (draft) =>
+          void (draft.functions.f = { name: 'f', service: 'demo', stage: 'dev', current: 1, updatedAt: 'now', versions: [version(1)] }),
+      );
+      await a.commit(() => undefined);
+      // Redis restarted without its data: every key of this registry is gone.
+      for (const key of redis.cli('--scan', '--pattern', `*${prefix}*`).trim().split('\n').filter(Boolean)) redis.cli('DEL', key);
+      await expect.poll(() => warnings.length).toBeGreaterThan(0);
+      expect(String(warnings[0])).toContain('is at revision 0, behind this node');
+      await expect(a.commit(() => undefined)).rejects.toMatchObject({
+        code: 'RegistryUnavailable',
+        message: expect.stringContaining('lost commits'),
+        hint: expect.stringContaining('nano registry copy'),
+      });
+      expect(a.revision).toBe(2);
+      expect(a.get('f')?.current).toBe(1);
+    } finally {
+      await a.close();
+    }
+  });
+
   it('keeps its state while the store is down, answers RegistryUnavailable, and resumes on the AOF', async () => {
     const durable = await startRedis({ appendOnly: true });
     const url = durable.url();

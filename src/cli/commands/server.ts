@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { NanoError } from '../../errors.js';
 import {
   DEFAULT_CONNECTION_LIMITS,
   DEFAULT_CONVERGE_TIMEOUT_MS,
@@ -143,6 +144,10 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
           maxConnections: flags['max-connections'],
         },
         onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+        onRegistryError: (error) =>
+          out.error(
+            `${out.paint('yellow', '!')} registry: ${error instanceof Error ? error.message : String(error)}${error instanceof NanoError && error.hint ? ` (${error.hint})` : ''}`,
+          ),
         onLoadError: (name, error) =>
           out.error(
             `${out.paint('yellow', '!')} ${name} is unavailable (it answers 503 until a deploy or rollback replaces it): ${error instanceof Error ? error.message : String(error)}`,

@@ -63,16 +63,23 @@ export class Presence {
   async converge(revision: number, timeoutMs: number): Promise<Convergence> {
     const started = performance.now();
     const waiting = new Set<string>();
+    // Acks heard before the nodes are read: that read (on another connection) may still show such a node
+    // at an older revision.
+    const acked = new Set<string>();
     let done: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (done = resolve));
     // Listening before the nodes are read: an ack sent in between is not missed.
     const listener = (ack: Ack) => {
-      if (ack.revision >= revision && waiting.delete(ack.node) && waiting.size === 0) done();
+      if (ack.revision < revision) return;
+      acked.add(ack.node);
+      if (waiting.delete(ack.node) && waiting.size === 0) done();
     };
     this.ackListeners.add(listener);
     try {
       const nodes = await this.live();
-      for (const node of nodes) if (node.revision < revision && node.id !== this.nodeId) waiting.add(node.id);
+      for (const node of nodes) {
+        if (node.revision < revision && node.id !== this.nodeId && !acked.has(node.id)) waiting.add(node.id);
+      }
       if (waiting.size > 0) {
         const timer = setTimeout(done, timeoutMs);
         await finished;

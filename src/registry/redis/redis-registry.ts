@@ -95,6 +95,8 @@ export class RedisRegistry implements RegistryStore {
   private knownHead = 0;
   private behindSince: number | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** The store's revision when it was found behind this node (it lost commits); undefined normally. */
+  private lostAt: number | undefined;
   private closed = false;
 
   private constructor(
@@ -211,6 +213,16 @@ export class RedisRegistry implements RegistryStore {
 
   private async syncOnce(whole: boolean): Promise<void> {
     const read = await runRead(this.client, this.keys, this.revision, this.replica.head, whole);
+    // A store behind this node lost commits it acknowledged (a restart without its append-only file, a
+    // failover to a replica that had not got them). The node does not follow it back: it keeps serving
+    // what it has and refuses commits until an operator decides (commitNow says how).
+    const storeRevision = read.kind === 'EMPTY' ? 0 : revisionOf(read.head);
+    if (storeRevision < this.revision) {
+      if (this.lostAt !== storeRevision) this.options.onListenerError?.(this.lostError(storeRevision));
+      this.lostAt = storeRevision;
+      return;
+    }
+    this.lostAt = undefined;
     const next = advance(this.replica, read);
     if (next) await this.moveTo(next.replica, next.names);
   }
@@ -246,6 +258,7 @@ export class RedisRegistry implements RegistryStore {
     const { consumes, beforeWrite } = options;
     for (let attempt = 1; ; attempt++) {
       if (this.closed) throw new NanoError('RegistryUnavailable', 'the registry is closed: this node is stopping');
+      if (this.lostAt !== undefined) throw this.lostError(this.lostAt);
       if (consumes !== undefined && (await this.pending.get(consumes)) === undefined) throw pendingNotFound(consumes);
       const base = this.replica;
       const draft = structuredClone(base.state);
@@ -284,6 +297,11 @@ export class RedisRegistry implements RegistryStore {
     return this.feed.subscribe(listener);
   }
 
+  /** This node's entry with its URL as soon as it is known (the socket listens), not at the next heartbeat. */
+  async announce(): Promise<void> {
+    await this.presence.report(this.revision, false).catch(() => undefined);
+  }
+
   async nodes(): Promise<RegistryNode[]> {
     try {
       return await this.presence.live();
@@ -298,6 +316,17 @@ export class RedisRegistry implements RegistryStore {
     } catch (cause) {
       throw registryUnavailable(this.target, cause);
     }
+  }
+
+  private lostError(storeRevision: number): NanoError {
+    return new NanoError(
+      'RegistryUnavailable',
+      `the registry at ${this.target.display} is at revision ${storeRevision}, behind this node's ${this.revision}: it lost commits`,
+      {
+        value: storeRevision,
+        hint: 'restore it (`nano registry copy --from <a backup> --to …`) and restart the nodes, or restart them to serve the store as it is; until then this node serves what it has and takes no change',
+      },
+    );
   }
 
   lagMs(): number {
