@@ -28,16 +28,17 @@ import { withFileSystemErrors } from '../../file-system-error.js';
 import { ArtifactStore } from '../artifact-store.js';
 import { ChangeFeed } from '../change-feed.js';
 import { pendingNotFound } from '../pending-map.js';
-import type { CommitOptions, Convergence, PendingDeploys, RegistryChange, RegistryNode, RegistryStore } from '../registry-store.js';
+import type { CommitOptions, Convergence, RegistryChange, RegistryNode, RegistryStore } from '../registry-store.js';
 import { sealDraft } from '../registry-state.js';
 import type { FunctionRecord, RegistryState } from '../types.js';
-import { connect, parseRedisUrl, reaching, registryUnavailable, type Redis, type RedisTarget } from './connection.js';
+import { connect, parseRedisUrl, registryUnavailable, type Redis, type RedisTarget } from './connection.js';
 import { registryKeys, type RegistryKeys } from './keys.js';
 import { HEARTBEAT_MS, Presence } from './presence.js';
 import { advance, commitWrite, EMPTY_REPLICA, revisionOf, type Replica } from './replica.js';
 import { defineScripts, runCommit, runRead } from './scripts.js';
 import { RedisArtifacts } from './redis-artifacts.js';
 import { RedisInvocations } from './redis-invocations.js';
+import { RedisPending } from './redis-pending.js';
 
 export interface RedisRegistryOptions {
   /** This node in `nodes()`; `<hostname>-<pid>` if left out. */
@@ -54,30 +55,6 @@ export interface RedisRegistryOptions {
 
 const MAX_ATTEMPTS = 5;
 const FORMAT = '1';
-
-class RedisPending implements PendingDeploys {
-  constructor(
-    private readonly client: Redis,
-    private readonly keys: RegistryKeys,
-    private readonly target: RedisTarget,
-  ) {}
-
-  private reach<T>(work: () => Promise<T>): Promise<T> {
-    return reaching(this.target, work);
-  }
-
-  async put(id: string, json: string, ttlMs: number): Promise<void> {
-    await this.reach(() => this.client.set(this.keys.pending(id), json, 'PX', ttlMs));
-  }
-
-  async get(id: string): Promise<string | undefined> {
-    return (await this.reach(() => this.client.get(this.keys.pending(id)))) ?? undefined;
-  }
-
-  async take(id: string): Promise<string | undefined> {
-    return (await this.reach(() => this.client.getdel(this.keys.pending(id)))) ?? undefined;
-  }
-}
 
 export class RedisRegistry implements RegistryStore {
   readonly artifacts: RedisArtifacts;
