@@ -29,9 +29,13 @@ export type ErrorCode =
   | 'RemoteError'
   | 'ServerUnreachable'
   | 'NotFound'
+  /** The path is served, but not for this method: 405 with an `Allow` header naming the methods it accepts. */
+  | 'MethodNotAllowed'
   | 'ListenFailed'
   /** The node is starting or draining (`GET /healthz/ready`): a load balancer sends elsewhere. */
   | 'NotReady'
+  /** `nano dev` has not loaded its first build yet, and a request for a declared function waited past the bound. */
+  | 'Starting'
   /** The user's file system refused: a file where a folder should be, a read-only or full disk (see file-system-error.ts). */
   | 'FileSystemError'
   | 'ModuleRefused'
@@ -111,4 +115,18 @@ export class ProblemsError extends NanoError {
 
 export function isNanoError(error: unknown): error is NanoError {
   return error instanceof NanoError;
+}
+
+/**
+ * The one wording of an unknown function, wherever it is looked up (the build's `--function`, the
+ * executor, the platform, the data plane): `no function named "sum"`, `no function named "a", "b" in
+ * nano.yml`. The hint says where the names are listed from that caller's side.
+ */
+export function functionNotFound(names: string | readonly string[], options: { in?: string; hint?: string } = {}): NanoError {
+  const list = typeof names === 'string' ? [names] : names;
+  const where = options.in === undefined ? '' : ` in ${options.in}`;
+  return new NanoError('FunctionNotFound', `no function named ${list.map((name) => `"${name}"`).join(', ')}${where}`, {
+    value: typeof names === 'string' ? names : [...names],
+    hint: options.hint,
+  });
 }

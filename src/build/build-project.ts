@@ -12,7 +12,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
 import type { ResolvedConfig, ResolvedFunction } from '../config/index.js';
-import { NanoError, ProblemsError, type Problem } from '../errors.js';
+import { ProblemsError, functionNotFound, type Problem } from '../errors.js';
 import { withFileSystemErrors } from '../file-system-error.js';
 import { runBuildCommand } from './build-command.js';
 import { withBuildLock } from './build-lock.js';
@@ -175,10 +175,7 @@ export async function buildProject(config: ResolvedConfig, options: BuildOptions
   const known = new Set(config.functions.map((fn) => fn.name));
   const unknown = (options.only ?? []).filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw new NanoError('FunctionNotFound', `no function named ${unknown.map((n) => `"${n}"`).join(', ')} in ${display(config.file)}`, {
-      value: unknown,
-      hint: `functions: ${[...known].join(', ')}`,
-    });
+    throw functionNotFound(unknown, { in: display(config.file), hint: `functions: ${[...known].join(', ')}` });
   }
 
   const buildDir = buildDirOf(config);
@@ -297,7 +294,8 @@ async function writeBuildDir(buildDir: string, manifest: BuildManifest, items: B
   await mkdir(staging, { recursive: true });
   try {
     for (const item of items) await writeFile(join(staging, item.entry.artifact), item.bytes);
-    await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    // Owner only: a wagi function's env values (substituted from the environment, secrets often) are in it.
+    await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     let hadPrevious = true;
     try {
       await rename(buildDir, retired);

@@ -22,7 +22,27 @@ export function createContext(io: CliIo, onExitCode: (code: number) => void): Co
   };
 }
 
-/** Bad usage: exit code 2, as for a flag yargs rejects. */
+export const USAGE_HINT = 'run `nano --help` (or `nano <command> --help`) for usage';
+
+/**
+ * Bad usage: exit code 2, as for a flag yargs rejects. Under --json it prints as the other errors do,
+ * `{"error": {"code": "BadUsage", "message": ..., "hint": ...}}`.
+ */
 export class UsageError extends Error {
   override name = 'UsageError';
+  readonly code = 'BadUsage';
+  /** The word or value that was wrong, when there is one. */
+  readonly value: unknown;
+  /** What to type instead (a did-you-mean); without one, the report points at `--help`. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { value?: unknown; hint?: string } = {}) {
+    super(message);
+    this.value = options.value;
+    this.hint = options.hint;
+  }
+
+  toJSON(): { code: 'BadUsage'; message: string; hint: string } {
+    return { code: this.code, message: this.message, hint: this.hint ?? USAGE_HINT };
+  }
 }

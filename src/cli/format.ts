@@ -31,16 +31,6 @@ export function formatMs(ms: number): string {
 
 export const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A look-back for `--since`: "30s", "5m", "2h", "1d" (a bare number is ms); undefined when invalid. */
-export function parseSince(value: string): number | undefined {
-  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
-  if (!match) return undefined;
-  const ms = Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1);
-  return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
-}
-
 /**
  * How far a change has spread over the nodes of a shared registry: "live on 3/3 nodes in 9 ms", or
  * which nodes had not applied it yet. Nothing for one node: its change is live when the command answers.

@@ -15,6 +15,11 @@ export interface CliIo {
   stderr: OutputStream;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /**
+   * The path nano was started with (process.argv[1]: a bin link such as `node_modules/.bin/nano-wasm`, or
+   * `dist/bin.js`), for commands to suggest the invocation the user typed (invocation.ts). Absent: `nano`.
+   */
+  script?: string;
   /** Resolves when the user asks to stop (Ctrl-C); long-running commands await it. */
   interrupted: () => Promise<void>;
   /**
@@ -68,6 +73,7 @@ export function processIo(): CliIo {
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
+    script: process.argv[1],
     interrupted: () =>
       new Promise((resolve) => {
         const stop = () => {

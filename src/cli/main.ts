@@ -16,10 +16,11 @@ import { registerRegistry } from './commands/registry.js';
 import { registerRemove } from './commands/remove.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerServer } from './commands/server.js';
-import { createContext, UsageError, type CommandContext, type GlobalFlags } from './context.js';
+import { createContext, type CommandContext, type GlobalFlags } from './context.js';
 import { processIo, type CliIo } from './io.js';
 import { createOutput } from './output.js';
 import { reportError } from './report-error.js';
+import { parserState, rejectNaN, usageError, wantsJson } from './usage-messages.js';
 
 // Registering a command must stay cheap, so a command module's static imports stay light. What the command
 // does (wabt, ajv, hono, chokidar, the runtime, the server) it imports in its handler with `await import(...)`:
@@ -48,7 +49,8 @@ function parser(argv: readonly string[], ctx: CommandContext): Argv<GlobalFlags>
     .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output on stdout', global: true })
     .strict()
     .demandCommand(1, 'Name a command.')
-    .recommendCommands()
+    .middleware((flags) => rejectNaN(flags, argv))
+    .completion('completion', 'Print a shell completion script for bash or zsh: nano completion >> ~/.bashrc')
     .help()
     .alias('help', 'h')
     .version(NANO_VERSION)
@@ -57,14 +59,8 @@ function parser(argv: readonly string[], ctx: CommandContext): Argv<GlobalFlags>
     .exitProcess(false)
     .fail((message, error) => {
       if (error) throw error;
-      // recommendCommands says only "Did you mean build?"; name what was typed too.
-      const typed = argv.find((arg) => !arg.startsWith('-'));
-      if (message.startsWith('Did you mean')) throw new UsageError(`unknown command "${typed}". ${message}`);
-      // With no close command, yargs calls the first word an "argument"; in command position it is a command.
-      if (typed !== undefined && argv[0] === typed && message === `Unknown argument: ${typed}`) {
-        throw new UsageError(`unknown command "${typed}"`);
-      }
-      throw new UsageError(message);
+      // yargs' own wording ("Unknown argument: prot") becomes nano's, with a did-you-mean (usage-messages.ts).
+      throw usageError(message, argv, parserState(cli));
     }) as unknown as Argv<GlobalFlags>;
   for (const register of COMMANDS) cli = register(cli, ctx);
   return cli;
@@ -82,6 +78,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     });
     return exitCode;
   } catch (error) {
-    return reportError(error, createOutput(io, { json: argv.includes('--json') }));
+    // A usage error may come before --json is parsed (or be about the flags around it): argv says.
+    return reportError(error, createOutput(io, { json: wantsJson(argv) }));
   }
 }

@@ -33,15 +33,19 @@ function colourAllowed(stream: OutputStream, env: CliIo['env']): boolean {
 const ANSI = /\u001b\[[0-9;]*m/g;
 export const visibleLength = (text: string) => text.replace(ANSI, '').length;
 
+/**
+ * The streams a progress line is showing on. Kept per stream, not per Output: the command's Output draws
+ * it, and the top-level error handler's own Output must clear it before the error (a failed build).
+ */
+const progressShownOn = new WeakSet<OutputStream>();
+
 export function createOutput(io: CliIo, options: { json: boolean }): Output {
   const colour = colourAllowed(io.stdout, io.env);
   const errorColour = colourAllowed(io.stderr, io.env);
   const interactive = Boolean(io.stderr.isTTY) && !options.json;
-  let progressShown = false;
   const paintWith = (enabled: boolean) => (style: Style, text: string) => (enabled ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text);
   const clearProgress = () => {
-    if (progressShown) io.stderr.write('\r\u001b[2K');
-    progressShown = false;
+    if (progressShownOn.delete(io.stderr)) io.stderr.write('\r\u001b[2K');
   };
   return {
     json: options.json,
@@ -64,7 +68,7 @@ export function createOutput(io: CliIo, options: { json: boolean }): Output {
     progress(text) {
       if (!interactive) return;
       io.stderr.write(`\r\u001b[2K${paintWith(errorColour)('cyan', '…')} ${text}`);
-      progressShown = true;
+      progressShownOn.add(io.stderr);
     },
     clearProgress,
     table(rows) {

@@ -34,13 +34,23 @@ export function withUrlOption<T>(command: Argv<T>): Argv<T & { url: string | und
   }) as Argv<T & { url: string | undefined }>;
 }
 
-export async function connect(flags: RemoteFlags, ctx: CommandContext, need: ProjectNeed): Promise<Remote> {
+/**
+ * The platform a command talks to, and the project when it has one. Only `nano deploy` ships the
+ * functions' `env:` values: for every other command (`usesFunctionEnv` false) an unset variable there is
+ * no reason to fail.
+ */
+export async function connect(flags: RemoteFlags, ctx: CommandContext, need: ProjectNeed, usesFunctionEnv = false): Promise<Remote> {
   const { ControlClient, normalizeUrl } = await import('../client/index.js');
   let config: ResolvedConfig | undefined;
   if (need !== 'url' || flags.url === undefined) {
     const { resolveConfig } = await import('../config/index.js');
     try {
-      config = await resolveConfig(flags.config, { stage: flags.stage, env: ctx.io.env, cwd: ctx.io.cwd });
+      config = await resolveConfig(flags.config, {
+        stage: flags.stage,
+        env: ctx.io.env,
+        cwd: ctx.io.cwd,
+        functionEnv: usesFunctionEnv ? 'required' : 'unused',
+      });
     } catch (error) {
       const missing = error instanceof NanoError && error.code === 'ConfigNotFound';
       if (!missing || need === 'config') throw error;

@@ -8,9 +8,16 @@ import { UsageError } from './context.js';
 import type { Output } from './output.js';
 
 export function reportError(error: unknown, out: Output): number {
+  // A progress line a command left on the terminal (a build that failed half-way) goes before the error.
+  out.clearProgress();
   if (error instanceof UsageError) {
-    out.error(`${out.paint('red', '✗')} ${error.message}`);
-    out.error('Run `nano --help` (or `nano <command> --help`) for usage.');
+    if (out.json) {
+      out.result({ error: error.toJSON() });
+    } else {
+      out.error(`${out.paint('red', '✗')} ${error.message}`);
+      if (error.hint) out.error(`  ${out.paint('gray', `hint: ${error.hint}`)}`);
+      else out.error('Run `nano --help` (or `nano <command> --help`) for usage.');
+    }
     return 2;
   }
   if (error instanceof NanoError) {

@@ -29,6 +29,10 @@ export interface LogQuery {
 
 const fn = (name: string) => `/functions/${encodeURIComponent(name)}`;
 
+/** A route the server does not have, as against a thing the route does not find. */
+const isNoRoute = (error: unknown): error is NanoError =>
+  error instanceof NanoError && (error.code === 'NotFound' || error.code === 'MethodNotAllowed');
+
 function logQuery(query: LogQuery): string {
   const params = new URLSearchParams();
   if (query.sinceMs !== undefined) params.set('since', `${query.sinceMs}ms`);
@@ -74,23 +78,26 @@ export class ControlClient {
   }
 
   describe(name: string): Promise<FunctionDescription> {
-    return this.http.json('GET', fn(name));
+    return this.control(() => this.http.json<FunctionDescription>('GET', fn(name)), 'ask');
   }
 
   versions(name: string): Promise<VersionList> {
-    return this.http.json('GET', `${fn(name)}/versions`);
+    return this.control(() => this.http.json<VersionList>('GET', `${fn(name)}/versions`), 'ask');
   }
 
   rollback(name: string, to?: number): Promise<RollbackDone> {
-    return this.http.json('POST', `${fn(name)}/rollback`, { json: to === undefined ? {} : { to } });
+    return this.control(
+      () => this.http.json<RollbackDone>('POST', `${fn(name)}/rollback`, { json: to === undefined ? {} : { to } }),
+      'ask',
+    );
   }
 
   remove(name: string): Promise<Removed> {
-    return this.http.json('DELETE', fn(name));
+    return this.control(() => this.http.json<Removed>('DELETE', fn(name)), 'ask');
   }
 
   logs(name: string, query: LogQuery = {}): Promise<LogList> {
-    return this.http.json('GET', `${fn(name)}/logs${logQuery(query)}`);
+    return this.control(() => this.http.json<LogList>('GET', `${fn(name)}/logs${logQuery(query)}`), 'ask');
   }
 
   /**
@@ -101,11 +108,15 @@ export class ControlClient {
   async *tailLogs(name: string, query: LogQuery, signal: AbortSignal, onOpen?: () => void): AsyncGenerator<LogEntry> {
     let response: Response;
     try {
-      response = await this.http.request('GET', `${fn(name)}/logs${logQuery(query)}`, {
-        headers: { accept: 'text/event-stream' },
-        timeoutMs: 0,
-        signal,
-      });
+      response = await this.control(
+        () =>
+          this.http.request('GET', `${fn(name)}/logs${logQuery(query)}`, {
+            headers: { accept: 'text/event-stream' },
+            timeoutMs: 0,
+            signal,
+          }),
+        'ask',
+      );
     } catch (error) {
       if (signal.aborted) return;
       throw error;
@@ -141,20 +152,27 @@ export class ControlClient {
   }
 
   /**
-   * The first call of a command: a 404 for a control route itself (not for a
-   * function) means the URL points at something without a control plane.
+   * Every control-plane call: a route the URL does not serve (404 `NotFound`, 405 `MethodNotAllowed`)
+   * means it points at something without a control plane, such as `nano dev`. A control plane answers
+   * a function's routes with `NotFound` too (a rollback to a version it does not keep), so for those
+   * (`ask`) the list route, which every control plane serves, settles which it is.
    */
-  private async control<T>(call: () => Promise<T>): Promise<T> {
+  private async control<T>(call: () => Promise<T>, ambiguous?: 'ask'): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof NanoError && error.code === 'NotFound') {
-        throw new NanoError('NotFound', `${this.url} has no control plane: ${error.message}`, {
-          value: error.value,
-          hint: 'point --url or provider.url at a `nano server` (`nano dev` serves only the data plane)',
-        });
+      if (!isNoRoute(error)) throw error;
+      if (ambiguous === 'ask') {
+        const listed = await this.http.json('GET', '/functions').then(
+          () => undefined,
+          (probe: unknown) => probe,
+        );
+        if (!isNoRoute(listed)) throw error;
       }
-      throw error;
+      throw new NanoError('NotFound', `${this.url} has no control plane: ${error.message}`, {
+        value: error.value,
+        hint: 'point --url or provider.url at a `nano server` (`nano dev` serves only the data plane)',
+      });
     }
   }
 }

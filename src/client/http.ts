@@ -31,6 +31,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Send the bearer token (default true). */
   auth?: boolean;
+  /** Hand back a response of any status (a function's own 404 is its answer, not an error of the platform). */
+  anyStatus?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -63,8 +65,10 @@ const KNOWN_CODES: Record<ErrorCode, true> = {
   RemoteError: true,
   ServerUnreachable: true,
   NotFound: true,
+  MethodNotAllowed: true,
   ListenFailed: true,
   NotReady: true,
+  Starting: true,
   FileSystemError: true,
   ModuleRefused: true,
   TokenRequired: true,
@@ -151,7 +155,7 @@ export class HttpClient {
         cause: error,
       });
     }
-    if (response.ok) return response;
+    if (response.ok || options.anyStatus) return response;
     throw await this.errorOf(response, method, path);
   }
 

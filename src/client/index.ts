@@ -2,5 +2,5 @@
 export { ControlClient, type LogQuery } from './control-client.js';
 export { deployBuild, type DeployOptions, type DeployProgress, type DeployResult } from './deploy.js';
 export { HttpClient, normalizeUrl, type HttpOptions, type RequestOptions } from './http.js';
-export { invokeRemote, type InvokeOptions, type RemoteInvocation } from './invoke-remote.js';
+export { invokeRemote, requestRemote, type InvokeOptions, type RemoteInvocation } from './invoke-remote.js';
 export { readSse, type SseEvent } from './sse.js';

@@ -52,3 +52,17 @@ export async function invokeRemote(http: HttpClient, name: string, options: Invo
     version: numberHeader(response, 'x-nano-version'),
   };
 }
+
+/** A request of the caller's own to `/exec/<fn><path>` (a `wagi` function speaks HTTP): any status is an answer. */
+export async function requestRemote(
+  http: HttpClient,
+  name: string,
+  request: { method: string; path: string; headers: [string, string][]; body: Uint8Array | undefined },
+): Promise<Response> {
+  return http.request(request.method, `/exec/${encodeURIComponent(name)}${request.path}`, {
+    headers: Object.fromEntries(request.headers),
+    ...(request.body === undefined ? {} : { body: request.body }),
+    timeoutMs: 0,
+    anyStatus: true,
+  });
+}

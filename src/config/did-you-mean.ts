@@ -1,17 +1,21 @@
 /** "Did you mean" suggestions for misspelt keys. */
 
 function editDistance(a: string, b: string): number {
-  // Classic two-row Levenshtein; keys are short, so O(n·m) is nothing.
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  // Levenshtein plus adjacent transpositions (optimal string alignment): "prot" is one slip from "port",
+  // as "biuld" is from "build". Keys are short, so O(n·m) is nothing.
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    const row = [i];
+    const previous = rows[i - 1] ?? [];
     for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+      const same = a[i - 1] === b[j - 1];
+      let best = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (same ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      row.push(best);
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length] ?? 0;
+  return rows[a.length]?.[b.length] ?? 0;
 }
 
 /** The closest candidate when it is close enough to be a likely typo. */

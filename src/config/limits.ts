@@ -23,3 +23,19 @@ export const MAX_DEPTH = 64;
 
 /** Problems listed at most in one report; the rest are counted. */
 export const MAX_PROBLEMS_SHOWN = 100;
+
+/**
+ * The bounds of a function's limits, inclusive, in the units of `Limits` (pages, ms, instances): the one
+ * definition that config resolution (resolve.ts) and the deploy API (server/deploy-request.ts) both
+ * apply, so a nano.yml that resolves also deploys. schema/nano.schema.json states the same numbers for
+ * editors (test/config/limit-bounds.test.ts checks that it does).
+ *
+ * timeout: an hour; past that a request is a job, not an invocation. cacheTtl: a day, inside Node's
+ * largest timer (2^31 − 1 ms, ~24.8 days), past which a timer fires at once.
+ */
+export const LIMIT_BOUNDS = {
+  memoryPages: { min: 1, max: 65_536 },
+  timeoutMs: { min: 1, max: 3_600_000 },
+  cacheTtlMs: { min: 1, max: 86_400_000 },
+  concurrency: { min: 1, max: 10_000 },
+} as const;

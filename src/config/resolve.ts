@@ -9,9 +9,10 @@
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { ProblemsError, type Problem } from '../errors.js';
-import { parseDuration } from './durations.js';
-import { MAX_PROBLEMS_SHOWN } from './limits.js';
+import { formatDuration, parseDuration } from './durations.js';
+import { LIMIT_BOUNDS, MAX_PROBLEMS_SHOWN } from './limits.js';
 import { readConfigText } from './read-config-text.js';
+import { reservedPrefixOf } from './routes.js';
 import { substitute } from './substitute.js';
 import { validateAgainstSchema } from './validate.js';
 import { overlappingMethods, type Abi, type HttpMethod, type Limits, type Route } from './types.js';
@@ -24,9 +25,6 @@ export const BUILTIN_DEFAULTS = {
   cacheTtlMs: 60_000,
   concurrency: null,
 } as const satisfies Limits;
-
-/** Paths the platform serves itself; a function route may not shadow them. */
-const RESERVED_PREFIXES = ['/exec', '/stats', '/healthz', '/functions', '/deployments', '/artifacts', '/register', '/logs'];
 
 export interface ResolvedFunction {
   readonly name: string;
@@ -66,7 +64,15 @@ export interface ResolveOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Base for relative config paths and for file names in messages. */
   cwd?: string;
+  /**
+   * `unused`: the command never reads the functions' `env:` values (logs, info, remove, rollback), so a
+   * `${env:…}` there whose variable is unset is no error (the value resolves to ""). Default `required`.
+   */
+  functionEnv?: 'required' | 'unused';
 }
+
+/** `functions.<name>.env.<KEY>`: a function's environment value. */
+const isFunctionEnvValue = (path: readonly (string | number)[]) => path.length === 4 && path[0] === 'functions' && path[2] === 'env';
 
 /* The shape the schema guarantees once validation passed. */
 interface RawRoute {
@@ -124,7 +130,11 @@ export async function resolveConfig(configPath: string, options: ResolveOptions 
   }
 
   const stage = options.stage ?? 'dev';
-  const substituted = substitute(source, { env: options.env ?? process.env, stage });
+  const substituted = substitute(source, {
+    env: options.env ?? process.env,
+    stage,
+    unsetAllowedAt: options.functionEnv === 'unused' ? isFunctionEnvValue : undefined,
+  });
   // A value whose substitution failed was already reported; its schema error (`got ""`) would only repeat it.
   const unsubstituted = new Set(substituted.problems.map((problem) => problem.path));
   const schemaProblems = validateAgainstSchema(substituted.value, source).filter((problem) => !unsubstituted.has(problem.path));
@@ -137,7 +147,7 @@ export async function resolveConfig(configPath: string, options: ResolveOptions 
     const buildAt = fn.build === undefined ? undefined : source.locate(['functions', name, 'build']);
     return resolveFunction(name, fn, raw, dir, buildAt);
   });
-  const semanticProblems = [...(await checkSources(functions, source)), ...checkRoutes(raw, source)];
+  const semanticProblems = [...checkDurations(raw, source), ...(await checkSources(functions, source)), ...checkRoutes(raw, source)];
   if (semanticProblems.length > 0) throw invalid(shown, semanticProblems);
 
   return deepFreeze({
@@ -201,6 +211,31 @@ function normalizeRoutePath(path: string): string {
   return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
+/** The bounds of LIMIT_BOUNDS that a schema pattern cannot express: "120m" is a duration, but no timeout. */
+function checkDurations(raw: RawConfig, source: YamlSource): Problem[] {
+  const problems: Problem[] = [];
+  const owners: [string[], RawConfig['defaults'] & {}][] = [
+    [['defaults'], raw.defaults ?? {}],
+    ...Object.entries(raw.functions).map(([name, fn]): [string[], RawFunction] => [['functions', name], fn]),
+  ];
+  for (const [at, owner] of owners) {
+    for (const [key, bounds] of [
+      ['timeout', LIMIT_BOUNDS.timeoutMs],
+      ['cacheTtl', LIMIT_BOUNDS.cacheTtlMs],
+    ] as const) {
+      const value = owner[key];
+      if (value === undefined) continue;
+      const ms = parseDuration(value);
+      if (ms === undefined || ms > bounds.max) {
+        problems.push(
+          source.problem([...at, key], `expected a ${key} of at most ${formatDuration(bounds.max)}, got ${JSON.stringify(value)}`),
+        );
+      }
+    }
+  }
+  return problems;
+}
+
 async function checkSources(functions: ResolvedFunction[], source: YamlSource): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const fn of functions) {
@@ -225,7 +260,7 @@ function checkRoutes(raw: RawConfig, source: YamlSource): Problem[] {
     routes.forEach((route, index) => {
       const where = Array.isArray(fn.http) ? ['functions', name, 'http', index, 'path'] : ['functions', name, 'http', 'path'];
       const path = normalizeRoutePath(route.path);
-      const reserved = RESERVED_PREFIXES.find((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+      const reserved = reservedPrefixOf(path);
       if (reserved) {
         problems.push(source.problem(where, `route "${path}" is reserved by the platform (${reserved}); choose another path`));
         return;

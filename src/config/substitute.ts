@@ -8,6 +8,8 @@ import type { KeyPath, YamlSource } from './yaml-source.js';
 export interface SubstitutionContext {
   env: Readonly<Record<string, string | undefined>>;
   stage: string;
+  /** Where an unset variable is no problem (it becomes ""): values the command at hand never uses. */
+  unsetAllowedAt?: (path: KeyPath) => boolean;
 }
 
 const EXPRESSION = /\$\{([^}]*)\}/g;
@@ -34,6 +36,7 @@ export function substitute(source: YamlSource, context: SubstitutionContext): { 
       const found = context.env[name];
       if (found !== undefined) return found;
       if (fallback !== undefined) return fallback;
+      if (context.unsetAllowedAt?.(path)) return '';
       failed = true;
       problems.push(
         source.problem(path, `environment variable ${name} is not set; set it, or give a default with \${env:${name}, default}`),

@@ -46,6 +46,24 @@ function firstLine(message: string): string {
 }
 
 /** Parses YAML text. Syntax errors and hazards come back as located problems, all of them. */
+/**
+ * `env: { KEY: ${env:KEY} }`: in a flow collection (`{ }`, `[ ]`) YAML reads `{` as the start of another
+ * mapping, and the parser reports a cascade of errors that do not say why. When parsing failed and a
+ * line holds an unquoted substitution inside a flow collection, that is the one problem to report.
+ */
+function unquotedFlowSubstitution(text: string, at: (offset: number, message: string) => Problem): Problem[] | undefined {
+  const match = /[{[,]\s*(?:[^\s:'"{}[\],][^:'"{}[\],\n]*:\s*)?(\$\{[^}\n]*\})/.exec(text);
+  if (!match) return undefined;
+  const substitution = match[1]!;
+  const offset = match.index + match[0].length - substitution.length;
+  return [
+    at(
+      offset,
+      `${substitution} inside { } or [ ] must be quoted: write "${substitution}" (YAML reads an unquoted { there as another mapping)`,
+    ),
+  ];
+}
+
 export function parseYamlSource(file: string, text: string): { source?: YamlSource; problems: Problem[] } {
   const lineCounter = new LineCounter();
   const at = (offset: number, message: string): Problem => {
@@ -75,7 +93,7 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
     ...(second ? [at(second.range[0], 'a second document (after "---"); nano.yml holds one document')] : []),
     ...findHazards(doc).map((hazard) => at(hazard.offset, hazard.message)),
   ];
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems: doc.errors.length > 0 ? (unquotedFlowSubstitution(text, at) ?? problems) : problems };
 
   let value: unknown;
   try {

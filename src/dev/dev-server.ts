@@ -2,10 +2,13 @@
  * `nano dev` without the CLI: build output → executor + routes → Hono app on a
  * socket. The socket and the app stay up for the server's life; functions are
  * swapped underneath them by the BuildLoader, so a new version never needs a
- * restart.
+ * restart. Given the configuration, the socket opens before the first build is
+ * loaded, and a request for a declared function waits for it (declared-project.ts).
  */
+import type { ResolvedConfig } from '../config/index.js';
 import { createExecutor, type Executor, type ExecutorOptions } from '../runtime/index.js';
 import { ClientErrors, createApp, listen, RouteTable, type LogEntry } from '../server/index.js';
+import { DeclaredProject } from './declared-project.js';
 import { BuildLoader, type LoadableBuild, type LoadedFunction, type LoadOptions } from './load-build.js';
 
 export interface DevServerOptions {
@@ -17,6 +20,12 @@ export interface DevServerOptions {
   onInvocation?: (entry: LogEntry) => void;
   /** Largest request body a wagi function accepts, in bytes. */
   maxBodyBytes?: number;
+  /**
+   * The project, when its first build is not loaded yet: requests for its functions wait for
+   * `declared.loaded()` (up to `startTimeoutMs`), and /healthz answers 503 `starting` until then.
+   */
+  project?: ResolvedConfig;
+  startTimeoutMs?: number;
 }
 
 export interface DevServer {
@@ -25,6 +34,8 @@ export interface DevServer {
   routes: RouteTable;
   /** What puts builds into the executor and the routes; it knows which versions serve. */
   loader: BuildLoader;
+  /** The functions nano.yml declares: told of every load by the session (`declared.loaded()`). */
+  declared: DeclaredProject;
   /** Loads (or reloads) a build; new invocations get the new versions. */
   load(build: LoadableBuild, options?: LoadOptions): Promise<LoadedFunction[]>;
   close(): Promise<void>;
@@ -34,6 +45,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const executor = createExecutor(options.executor);
   const routes = new RouteTable();
   const loader = new BuildLoader(executor, routes);
+  const declared = new DeclaredProject(options.project, options.startTimeoutMs);
   // The same socket limits as `nano server`, at their defaults: a local server meets slow clients too.
   const clientErrors = new ClientErrors();
   const app = createApp({
@@ -43,6 +55,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     clientErrors,
     onInvocation: options.onInvocation,
     maxBodyBytes: options.maxBodyBytes,
+    declared,
+    readiness: declared.readiness,
   });
   let listening;
   try {
@@ -57,8 +71,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     executor,
     routes,
     loader,
+    declared,
     load: (build, loadOptions) => loader.load(build, loadOptions),
     close: async () => {
+      declared.close();
       await server.close();
       await executor.close();
     },

@@ -7,7 +7,9 @@
  * held by the scheduler and handled right after it; build and load; then
  * reload on every relevant change, one reload at a time (reload-scheduler.ts),
  * each one built from the files' content (reloader.ts). The socket never
- * closes between versions: only the functions underneath it are swapped.
+ * closes between versions: only the functions underneath it are swapped. It
+ * opens before the first build: a request for a declared function that comes
+ * meanwhile waits for that build (declared-project.ts), so none gets a 404.
  */
 import type { BuildOptions } from '../build/index.js';
 import { resolveConfig, type ResolvedConfig } from '../config/index.js';
@@ -44,6 +46,8 @@ export interface DevSessionOptions {
   /** A function's `build:` command starts, at the first build or a reload. */
   onCommand?: BuildOptions['onCommand'];
   maxBodyBytes?: number;
+  /** How long a request that arrives before the first build is loaded waits for it, in ms (default 30 s). */
+  startTimeoutMs?: number;
 }
 
 export interface DevSession {
@@ -86,7 +90,16 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     onInternalError: internalError,
     onInvocation: options.onInvocation,
     maxBodyBytes: options.maxBodyBytes,
+    project: config,
+    startTimeoutMs: options.startTimeoutMs,
   });
+  const loaded = (report: ReloadReport) => {
+    // What serves now, and why a declared function does not: the requests waiting for the first build go on.
+    if (report.error === undefined) {
+      const serving = server.loader.served().map((fn) => fn.artifact.name);
+      server.declared.loaded(report.config, report.failures, serving);
+    }
+  };
   const reloader = new Reloader({
     config,
     loader: server.loader,
@@ -113,6 +126,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     if (paths.length === 0) return;
     const before = reloader.config;
     const report = await reloader.reload({ paths, ...meaningOf(watcher.plan, paths) });
+    loaded(report);
     try {
       options.onReload?.(report);
     } catch (error) {
@@ -136,6 +150,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     }
     const initial = await reloader.reload({ paths: [], configChanged: false, functions: [] });
     if (initial.error !== undefined) throw initial.error;
+    loaded(initial);
     if (!watching && initial.failures.length > 0) {
       throw (
         initial.buildError ??

@@ -8,6 +8,7 @@
 export { startDevSession, type DevSession, type DevSessionOptions } from './dev-session.js';
 export { DEFAULT_DEBOUNCE_MS } from './reload-scheduler.js';
 export { startDevServer, type DevServer, type DevServerOptions } from './dev-server.js';
+export { DeclaredProject } from './declared-project.js';
 export {
   BuildLoader,
   type ChangedPart,

@@ -5,15 +5,33 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { NanoError } from '../errors.js';
 import { fileSystemError } from '../file-system-error.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 
 const TEMPLATES_DIR = join(PACKAGE_ROOT, 'templates');
 const SCHEMA_FILE = join(PACKAGE_ROOT, 'schema', 'nano.schema.json');
+/**
+ * Where a project keeps its copy of the schema, for the editor: nano.yml's modeline names it relative to
+ * itself, so it travels with the folder (moved, copied, cloned: the template's .gitignore keeps it in git)
+ * and does not depend on where, or whether, nano is installed. A path into the installed package would
+ * break on a move (relative) or on a reinstall, an nvm switch or another machine (absolute).
+ */
+export const PROJECT_SCHEMA_FILE = '.nano/nano.schema.json';
+/** As the modeline names it: explicitly relative, resolved against nano.yml's folder. */
+const MODELINE_SCHEMA = `./${PROJECT_SCHEMA_FILE}`;
 /** npm drops files named .gitignore from packages, so templates ship them without the dot. */
 const RENAMED: Record<string, string> = { gitignore: '.gitignore' };
+
+export interface InitOptions {
+  /**
+   * How the user runs nano (`nano`, `npx nano-wasm`, `node ../dist/bin.js`), for the next steps; `nano` by
+   * default. A function is asked once the project exists (whether it has a package.json can matter): the
+   * CLI works it out from how it was started (src/cli/invocation.ts).
+   */
+  command?: string | (() => string);
+}
 
 export interface InitResult {
   service: string;
@@ -69,7 +87,7 @@ async function ensureEmptyOrAbsent(dir: string): Promise<boolean> {
   return true;
 }
 
-export async function initProject(dir: string, template: string): Promise<InitResult> {
+export async function initProject(dir: string, template: string, options: InitOptions = {}): Promise<InitResult> {
   const templates = listTemplates();
   if (!templates.includes(template)) {
     throw new NanoError('TemplateNotFound', `there is no template "${template}"`, {
@@ -80,7 +98,7 @@ export async function initProject(dir: string, template: string): Promise<InitRe
   const existed = await ensureEmptyOrAbsent(dir);
   const service = serviceNameFor(dir);
   const templateDir = join(TEMPLATES_DIR, template);
-  const values: Record<string, string> = { service, schema: relative(dir, SCHEMA_FILE) };
+  const values: Record<string, string> = { service, schema: MODELINE_SCHEMA };
 
   const staging = join(dirname(dir), `.nano-init-${process.pid}-${Date.now().toString(36)}`);
   const files: string[] = [];
@@ -98,6 +116,9 @@ export async function initProject(dir: string, template: string): Promise<InitRe
       await writeFile(join(staging, target), text);
       files.push(target);
     }
+    await mkdir(dirname(join(staging, PROJECT_SCHEMA_FILE)), { recursive: true });
+    await writeFile(join(staging, PROJECT_SCHEMA_FILE), await readFile(SCHEMA_FILE));
+    files.push(PROJECT_SCHEMA_FILE);
     if (existed) await rmdir(dir);
     await rename(staging, dir);
   } catch (error) {
@@ -107,6 +128,7 @@ export async function initProject(dir: string, template: string): Promise<InitRe
     throw fileSystemError(error, 'create the project folder', dir);
   }
   // A template with a package.json builds with a compiler from npm (its `build:` command finds it in node_modules/.bin).
-  const nextSteps = files.includes('package.json') ? ['npm install', 'nano dev'] : ['nano build', 'nano dev'];
+  const nano = typeof options.command === 'function' ? options.command() : (options.command ?? 'nano');
+  const nextSteps = files.includes('package.json') ? ['npm install', `${nano} dev`] : [`${nano} build`, `${nano} dev`];
   return { service, files: files.sort(), nextSteps };
 }

@@ -18,14 +18,21 @@ async function fsyncDir(dir: string): Promise<void> {
 
 export const TEMP_MARK = '.tmp-';
 
-/** Writes `path` crash-safely; a full or read-only disk, a file where the folder was, is a FileSystemError naming it. */
-export function writeFileDurably(path: string, data: Uint8Array | string, hooks: { beforeRename?: () => void } = {}): Promise<void> {
-  return withFileSystemErrors('write', path, () => writeAndRename(path, data, hooks));
+export interface DurableWriteOptions {
+  beforeRename?: () => void;
+  /** File mode of a new file (0o600: readable by the owner only, for files that may hold secrets). */
+  mode?: number;
 }
 
-async function writeAndRename(path: string, data: Uint8Array | string, hooks: { beforeRename?: () => void }): Promise<void> {
+/** Writes `path` crash-safely; a full or read-only disk, a file where the folder was, is a FileSystemError naming it. */
+export function writeFileDurably(path: string, data: Uint8Array | string, options: DurableWriteOptions = {}): Promise<void> {
+  return withFileSystemErrors('write', path, () => writeAndRename(path, data, options));
+}
+
+async function writeAndRename(path: string, data: Uint8Array | string, hooks: DurableWriteOptions): Promise<void> {
   const temp = join(dirname(path), `${basename(path)}${TEMP_MARK}${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const handle = await open(temp, 'w');
+  // The mode is set at creation (the umask may only narrow it), so the file is never readable by others, even briefly.
+  const handle = await open(temp, 'w', hooks.mode ?? 0o666);
   try {
     await handle.writeFile(data);
     await handle.sync();

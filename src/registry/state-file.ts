@@ -73,8 +73,10 @@ export async function readStateFile(dataDir: string): Promise<{ state: RegistryS
 /** Replaces state.json with `state` at `revision`, crash-safely. */
 export async function writeStateFile(dataDir: string, state: RegistryState, revision: number): Promise<void> {
   const { format, ...rest } = state;
+  // Owner only: a wagi function's env values (secrets, often) are in it.
   await writeFileDurably(join(dataDir, STATE_FILE), `${JSON.stringify({ format, revision, ...rest }, null, 1)}\n`, {
     beforeRename: () => failpoint('state-temp-written'),
+    mode: 0o600,
   });
   failpoint('after-state-write');
 }

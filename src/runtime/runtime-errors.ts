@@ -3,13 +3,10 @@
  * statuses (404, 400, 429, 503, 500, 504); `OverloadedError` also carries the
  * Retry-After value.
  */
-import { NanoError } from '../errors.js';
+import { NanoError, functionNotFound as notFound } from '../errors.js';
 
 export function functionNotFound(name: string): NanoError {
-  return new NanoError('FunctionNotFound', `no function named "${name}"`, {
-    value: name,
-    hint: 'check the name, or deploy the function first',
-  });
+  return notFound(name, { hint: 'check the name, or deploy the function first' });
 }
 
 export function functionTimeout(name: string, timeoutMs: number): NanoError {

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { NanoError, type ErrorCode } from '../errors.js';
+import { functionNotFound, NanoError, type ErrorCode } from '../errors.js';
 import { logLinesOf, parseJsonArgs, parseQueryArgs, type FunctionInfo, type WasmValue } from '../runtime/index.js';
 import type { FunctionHost } from './function-host.js';
 import type { LogEntry, Outcome } from './control-api.js';
@@ -24,6 +24,7 @@ import { readBodyLimited } from './read-body.js';
 import type { ClientErrors } from './client-errors.js';
 import { FUNCTION_NAME } from '../config/types.js';
 import { addReadinessRoute, type Readiness } from './readiness.js';
+import type { DeclaredFunctions } from './declared.js';
 
 export interface AppOptions {
   host: FunctionHost;
@@ -59,6 +60,8 @@ export interface AppOptions {
    * `x-nano-node` and `x-nano-revision`, a function's response the revision its call started on.
    */
   node?: { id: string; revision: () => number };
+  /** `nano dev`: the functions nano.yml declares, which wait for their first build rather than answer 404 (declared.ts). */
+  declared?: DeclaredFunctions;
 }
 
 const DEFAULT_MAX_ARGS_BYTES = 64 * 1024;
@@ -83,12 +86,18 @@ function find(options: AppOptions, name: string): FunctionInfo {
     });
   }
   if (!fn) {
-    throw new NanoError('FunctionNotFound', `no function named "${name}"`, {
-      value: name,
-      hint: '`nano info` lists the deployed functions; `nano dev` prints them when it starts',
-    });
+    throw functionNotFound(name, { hint: options.declared?.hints.functionNotFound ?? '`nano info` lists the deployed functions' });
   }
   return fn;
+}
+
+/**
+ * Before a lookup: a function nano.yml declares that does not serve yet waits for its first build
+ * (`nano dev`). Undefined when there is nothing to wait for, so the hot path takes no extra turn.
+ */
+function settling(options: AppOptions, name: string): Promise<void> | undefined {
+  if (options.declared === undefined || !FUNCTION_NAME.test(name) || options.host.info(name)) return undefined;
+  return options.declared.settle(name);
 }
 
 async function argsOf(c: Context, fn: FunctionInfo, maxBytes: number): Promise<WasmValue[]> {
@@ -185,18 +194,30 @@ async function invoke(c: Context, options: Resolved, fn: FunctionInfo, route?: R
   }
 }
 
-function noRoute(c: Context): NanoError {
+/**
+ * No route for the request. When routes do serve its path with other methods (`allowed`), that is a
+ * 405 whose `Allow` header lists them (RFC 9110 §15.5.6; http-errors.ts sets it from the value).
+ */
+function noRoute(c: Context, options: AppOptions, allowed: readonly string[] = []): NanoError {
+  if (allowed.length > 0) {
+    return new NanoError('MethodNotAllowed', `${c.req.path} does not take ${c.req.method}, only ${allowed.join(', ')}`, {
+      value: allowed,
+      hint: `send it as ${allowed.join(' or ')}; \`nano info\` lists the routes`,
+    });
+  }
   return new NanoError('NotFound', `no route for ${c.req.method} ${c.req.path}`, {
     value: c.req.path,
-    hint: 'functions are served at /exec/<name>; `nano info` (or the start of `nano dev`) lists their routes',
+    hint: options.declared?.hints.noRoute ?? 'functions are served at /exec/<name>; `nano info` lists their routes',
   });
 }
 
 /** A request for /exec/<name> with a method other than GET and POST, or a path below it: wagi functions only. */
-function execWagi(c: Context, options: Resolved): Promise<Response> {
+async function execWagi(c: Context, options: Resolved): Promise<Response> {
   const name = c.req.param('name') ?? '';
+  await settling(options, name);
   const fn = FUNCTION_NAME.test(name) ? options.host.info(name) : undefined;
-  if (fn?.abi !== 'wagi') throw noRoute(c);
+  // /exec/<name> of a function that takes arguments is served for GET and POST only.
+  if (fn?.abi !== 'wagi') throw noRoute(c, options, fn && c.req.path === `/exec/${name}` ? ['GET', 'HEAD', 'POST'] : []);
   return invoke(c, options, fn);
 }
 
@@ -253,8 +274,15 @@ export function createApp(appOptions: AppOptions): Hono {
     const functions = options.host.list().length;
     const unavailable = [...(options.unavailable?.keys() ?? [])].sort();
     const clientErrors = options.clientErrors?.snapshot();
-    const health = unavailable.length === 0 ? { status: 'ok', functions } : { status: 'degraded', functions, unavailable };
-    return c.json(clientErrors === undefined ? health : { ...health, clientErrors });
+    // `nano dev` before its first build is loaded: not serving what it will serve yet.
+    const starting = options.declared?.starting() ?? false;
+    const health = starting
+      ? { status: 'starting', functions }
+      : unavailable.length === 0
+        ? { status: 'ok', functions }
+        : { status: 'degraded', functions, unavailable };
+    if (starting) c.header('Retry-After', '1');
+    return c.json(clientErrors === undefined ? health : { ...health, clientErrors }, starting ? 503 : 200);
   });
   addReadinessRoute(app, options.readiness);
 
@@ -265,11 +293,17 @@ export function createApp(appOptions: AppOptions): Hono {
   }
   options.extend?.(app);
 
-  app.on(['GET', 'POST'], '/exec/:name', (c) => invoke(c, options, find(options, c.req.param('name'))));
+  app.on(['GET', 'POST'], '/exec/:name', (c) => {
+    const name = c.req.param('name');
+    const waiting = settling(options, name);
+    if (waiting === undefined) return invoke(c, options, find(options, name));
+    return waiting.then(() => invoke(c, options, find(options, name)));
+  });
   app.all('/exec/:name', (c) => execWagi(c, options));
   app.all('/exec/:name/*', (c) => execWagi(c, options));
 
-  app.get('/stats/:name', (c) => {
+  app.get('/stats/:name', async (c) => {
+    await settling(options, c.req.param('name'));
     const fn = find(options, c.req.param('name'));
     const stats = options.host.stats(fn.name);
     if ((c.req.header('accept') ?? '').includes('application/json')) {
@@ -279,12 +313,19 @@ export function createApp(appOptions: AppOptions): Hono {
   });
 
   // The functions' own routes, looked up in a table that deploys and reloads swap.
+  const serveRoute = (c: Context) => {
+    const target = options.routes.match(c.req.method, c.req.path);
+    if (!target) throw noRoute(c, options, options.routes.allowedMethods(c.req.path));
+    return invoke(c, options, find(options, target.name), target);
+  };
   app.all('*', (c) => {
     // The token first: without it, a caller learns nothing about which routes exist.
     if (options.execToken !== undefined) assertBearer(c, options.execToken);
-    const target = options.routes.match(c.req.method, c.req.path);
-    if (!target) throw noRoute(c);
-    return invoke(c, options, find(options, target.name), target);
+    // `nano dev`: a route nano.yml declares whose function does not serve yet waits for its first build.
+    const { declared } = options;
+    const name = declared && !options.routes.match(c.req.method, c.req.path) ? declared.routeOf(c.req.method, c.req.path) : undefined;
+    const waiting = name === undefined ? undefined : declared?.settle(name);
+    return waiting === undefined ? serveRoute(c) : waiting.then(() => serveRoute(c));
   });
 
   return app;

@@ -46,7 +46,7 @@ async function jsonBody(request: Request): Promise<unknown> {
 
 function sinceOf(query: string | undefined): number | undefined {
   if (query === undefined || query === '') return undefined;
-  const ms = parseDuration(/^\d+$/.test(query) ? Number(query) : query);
+  const ms = parseDuration(query);
   if (ms === undefined) throw new NanoError('RequestInvalid', `since=${query} is not a duration like "5m" or "30s"`, { value: query });
   return Date.now() - ms;
 }

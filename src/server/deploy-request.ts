@@ -6,19 +6,26 @@
 import { Ajv } from 'ajv';
 import { NanoError } from '../errors.js';
 import type { DeployRequest } from './control-api.js';
-import { FUNCTION_NAME, HTTP_METHODS } from '../config/types.js';
+import { FUNCTION_NAME, HTTP_METHODS, LIMIT_BOUNDS, ROUTE_PATH_PATTERN, reservedPrefixOf } from '../config/index.js';
 
 const NAME = FUNCTION_NAME.source;
+
+/** nano.yml's bounds (config/limits.ts), not restated: what resolves deploys. */
+const bounded = (key: keyof typeof LIMIT_BOUNDS) => ({
+  type: 'integer',
+  minimum: LIMIT_BOUNDS[key].min,
+  maximum: LIMIT_BOUNDS[key].max,
+});
 
 const limits = {
   type: 'object',
   additionalProperties: false,
   required: ['memoryPages', 'timeoutMs', 'cacheTtlMs', 'concurrency'],
   properties: {
-    memoryPages: { type: 'integer', minimum: 1, maximum: 65536 },
-    timeoutMs: { type: 'integer', minimum: 1, maximum: 3_600_000 },
-    cacheTtlMs: { type: 'integer', minimum: 1 },
-    concurrency: { anyOf: [{ type: 'null' }, { type: 'integer', minimum: 1, maximum: 10000 }] },
+    memoryPages: bounded('memoryPages'),
+    timeoutMs: bounded('timeoutMs'),
+    cacheTtlMs: bounded('cacheTtlMs'),
+    concurrency: { anyOf: [{ type: 'null' }, bounded('concurrency')] },
   },
 };
 
@@ -28,7 +35,7 @@ const route = {
   required: ['method', 'path'],
   properties: {
     method: { enum: [...HTTP_METHODS] },
-    path: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)+$|^/$|^(/[A-Za-z0-9._~-]+)*/\\*$' },
+    path: { type: 'string', pattern: ROUTE_PATH_PATTERN },
   },
 };
 
@@ -81,5 +88,17 @@ export function parseDeployRequest(body: unknown): DeployRequest {
   const names = body.functions.map((fn) => fn.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate) throw new NanoError('RequestInvalid', `the deploy request names function "${duplicate}" twice`, { value: duplicate });
+  // The same rule as nano.yml's (config/routes.ts): a client that skipped it may not shadow the platform's own paths.
+  for (const fn of body.functions) {
+    for (const route of fn.routes) {
+      const reserved = reservedPrefixOf(route.path);
+      if (reserved !== undefined) {
+        throw new NanoError('RequestInvalid', `route "${route.path}" of "${fn.name}" is reserved by the platform (${reserved})`, {
+          value: route.path,
+          hint: 'choose another path in nano.yml',
+        });
+      }
+    }
+  }
   return body;
 }

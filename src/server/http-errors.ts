@@ -17,6 +17,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   Unauthorized: 401,
   FunctionNotFound: 404,
   NotFound: 404,
+  MethodNotAllowed: 405,
   // Answered by the socket layer (client-guard.ts), which has no route to throw from.
   RequestTimeout: 408,
   DeployConflict: 409,
@@ -28,6 +29,8 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   FunctionUnavailable: 503,
   // Readiness (readiness.ts): starting or draining; the load balancer's probe reads the status.
   NotReady: 503,
+  // `nano dev`'s first build is still running (a compiler may take seconds): a retry soon is served.
+  Starting: 503,
   // The shared registry is down: nothing can be committed, and a retry in a few seconds may succeed.
   RegistryUnavailable: 503,
   FunctionTimeout: 504,
@@ -49,8 +52,11 @@ export function errorResponse(c: Context, error: NanoError): Response {
     const retryAfter = typeof error.value === 'number' && error.value > 0 ? Math.ceil(error.value) : 1;
     c.header('Retry-After', String(retryAfter));
   }
+  // The methods the path does take (app.ts noRoute), as RFC 9110 §15.5.6 requires of a 405.
+  if (error.code === 'MethodNotAllowed' && Array.isArray(error.value)) c.header('Allow', error.value.join(', '));
   // A node that starts is ready within seconds; one that drains never is, but another node behind the same address is.
   if (error.code === 'NotReady') c.header('Retry-After', '1');
+  if (error.code === 'Starting') c.header('Retry-After', '1');
   // The client reconnects with a backoff of up to 2 s: by then it has either reconnected or still has not.
   if (error.code === 'RegistryUnavailable') c.header('Retry-After', '2');
   const body: ErrorBody = { error: error.toJSON() };

@@ -23,7 +23,7 @@
  * a rollback replaces it.
  */
 import { randomUUID } from 'node:crypto';
-import { NanoError } from '../errors.js';
+import { NanoError, functionNotFound } from '../errors.js';
 import { pendingNotFound, type FunctionRecord, type RegistryState, type RegistryStore } from '../registry/index.js';
 import { emptyStats, type DeployItem, type Executor } from '../runtime/index.js';
 import type {
@@ -47,8 +47,19 @@ import type { RouteTable } from './route-table.js';
 /** Pending deployments are forgotten after this long without a commit. */
 const PENDING_TTL_MS = 15 * 60_000;
 
+/**
+ * A version's env as the control plane shows it: the names, never the values (they are often secrets
+ * substituted from the deployer's environment; the function itself still gets them).
+ */
+function redactedEnv(env: Record<string, string> | undefined): { env?: Record<string, string> } {
+  return env === undefined ? {} : { env: Object.fromEntries(Object.keys(env).map((key) => [key, REDACTED])) };
+}
+
+/** What an env value reads as outside the function. */
+export const REDACTED = '***';
+
 function noSuchFunction(name: string): NanoError {
-  return new NanoError('FunctionNotFound', `no function named "${name}"`, { value: name, hint: '`nano info` lists them' });
+  return functionNotFound(name, { hint: '`nano info` lists them' });
 }
 
 export interface PlatformOptions {
@@ -256,7 +267,7 @@ export class Platform {
     return {
       name,
       current: fn.current,
-      versions: [...fn.versions].reverse().map((v) => ({ ...v, current: v.version === fn.current })),
+      versions: [...fn.versions].reverse().map((v) => ({ ...v, ...redactedEnv(v.env), current: v.version === fn.current })),
     };
   }
 

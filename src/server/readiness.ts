@@ -18,6 +18,8 @@ export interface ReadinessOptions {
   /** Milliseconds the node has known of a newer revision than it serves (a shared registry); 0 when up to date. */
   lagMs?: () => number;
   maxLagMs?: number;
+  /** What a 503 says while starting, when not a node loading its registry (`nano dev` building). */
+  starting?: { why: string; hint: string };
 }
 
 export class Readiness {
@@ -37,6 +39,10 @@ export class Readiness {
     return this.#state;
   }
 
+  get startingReason(): ReadinessOptions['starting'] {
+    return this.options.starting;
+  }
+
   /** The node serves what it holds; a draining node never turns ready again. */
   ready(): void {
     if (this.#state === 'starting') this.#state = 'ready';
@@ -54,16 +60,18 @@ const WHY: Record<Exclude<ReadinessState, 'ready'>, string> = {
 };
 
 /**
- * GET /healthz/ready. Without a Readiness (`nano dev`) the node is ready as long as it answers: the
- * dev server loads builds under a socket that stays up, and a failed build keeps the last good one.
+ * GET /healthz/ready. Without a Readiness the node is ready as long as it answers. `nano dev` passes
+ * one that turns ready once its first build is loaded: after that it loads builds under a socket that
+ * stays up, and a failed build keeps the last good one.
  */
 export function addReadinessRoute(app: Hono, readiness: Readiness | undefined): void {
   app.get('/healthz/ready', (c) => {
     const state = readiness?.state ?? 'ready';
     if (state === 'ready') return c.json({ status: 'ready' });
-    throw new NanoError('NotReady', WHY[state], {
+    const own = state === 'starting' ? readiness?.startingReason : undefined;
+    throw new NanoError('NotReady', own?.why ?? WHY[state], {
       value: state,
-      hint: 'send the request to another node; a load balancer reads this route to know where',
+      hint: own?.hint ?? 'send the request to another node; a load balancer reads this route to know where',
     });
   });
 }

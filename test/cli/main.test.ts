@@ -67,7 +67,7 @@ describe('bad usage exits 2', () => {
   it('for a misspelt command, with a suggestion', async () => {
     const { code, io } = await run(['biuld'], { cwd: await tempProject() });
     expect(code).toBe(2);
-    expect(io.err()).toBe('✗ unknown command "biuld". Did you mean build?\nRun `nano --help` (or `nano <command> --help`) for usage.\n');
+    expect(io.err()).toBe('✗ unknown command "biuld"\n  hint: did you mean `nano build`?\n');
     expect(io.out()).toBe('');
   });
 
@@ -80,7 +80,7 @@ describe('bad usage exits 2', () => {
   it('for an unknown flag', async () => {
     const { code, io } = await run(['build', '--fast'], { cwd: await tempProject() });
     expect(code).toBe(2);
-    expect(io.err().split('\n')[0]).toBe('✗ Unknown argument: fast');
+    expect(io.err().split('\n')[0]).toBe('✗ nano build has no flag --fast');
   });
 
   it('for no command at all', async () => {
@@ -262,6 +262,7 @@ describe('nano init', () => {
       [
         '✓ created hello in hello from the "wat" template:',
         '    .gitignore',
+        '    .nano/nano.schema.json',
         '    functions/add.wat',
         '    nano.yml',
         '',

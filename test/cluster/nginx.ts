@@ -8,10 +8,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { freePort } from '../helpers/ports.js';
+import { accepts, freePort } from '../helpers/ports.js';
 import { REPO_ROOT, tempProject } from '../helpers/project.js';
 
 export const TEMPLATE = join(REPO_ROOT, 'deploy', 'nginx', 'nano.conf.template');
@@ -123,18 +122,6 @@ async function startOnce(upstreams: string[], port: number): Promise<RunningNgin
   const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
   const message = `nginx did not start on port ${port}:\n${output}\n${log}`;
   throw /Address already in use/.test(message) ? new AddressInUse(message) : new Error(message);
-}
-
-/** A TCP connect only: an HTTP probe would reach the upstreams, and some tests count what they receive. */
-export function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Stops every nginx a test started (call from afterEach). */

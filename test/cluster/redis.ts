@@ -6,9 +6,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
-import { freePort } from '../helpers/ports.js';
+import { accepts, freePort } from '../helpers/ports.js';
 import { tempProject } from '../helpers/project.js';
-import { accepts } from './nginx.js';
 
 /** Why the Redis tests cannot run here, or undefined when they can. */
 export function missingRedis(): string | undefined {

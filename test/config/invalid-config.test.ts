@@ -173,12 +173,32 @@ describe('resolveConfig refuses a bad nano.yml', () => {
         'functions:',
         '  sum:',
         '    source: functions/sum.wat',
-        '    timeout: 1.5s',
+        '    timeout: 1.5ms',
       );
       expect(await problemLines(yaml)).toEqual([
         'nano.yml:3:12 defaults.timeout: expected a duration like "500ms" or "5s" (or a number of ms), got 0',
         'nano.yml:4:13 defaults.cacheTtl: expected a duration like "500ms" or "5s" (or a number of ms), got -5',
-        'nano.yml:8:14 functions.sum.timeout: expected a duration like "500ms" or "5s" (or a number of ms), got "1.5s"',
+        'nano.yml:8:14 functions.sum.timeout: expected a duration like "500ms" or "5s" (or a number of ms), got "1.5ms"',
+      ]);
+    });
+
+    it('refuses a duration beyond its limit, as the deploy API would', async () => {
+      const yaml = yml(
+        'service: demo',
+        'defaults:',
+        '  cacheTtl: 25h',
+        'functions:',
+        '  sum:',
+        '    source: functions/sum.wat',
+        '    timeout: 120m',
+        '  answer:',
+        '    source: functions/answer.wat',
+        '    timeout: 3600001',
+      );
+      expect(await problemLines(yaml)).toEqual([
+        'nano.yml:3:13 defaults.cacheTtl: expected a cacheTtl of at most 1d, got "25h"',
+        'nano.yml:7:14 functions.sum.timeout: expected a timeout of at most 1h, got "120m"',
+        'nano.yml:10:14 functions.answer.timeout: expected a timeout of at most 1h, got 3600001',
       ]);
     });
 

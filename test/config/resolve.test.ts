@@ -52,6 +52,33 @@ describe('resolveConfig', () => {
     expect(answer?.limits).toEqual({ memoryPages: 4, timeoutMs: 250, cacheTtlMs: 60_000, concurrency: 3 });
   });
 
+  it('parses the durations nano prints: decimals, hours and parts in falling order', async () => {
+    const { config } = await resolveYaml(
+      yml(
+        'service: demo',
+        'defaults:',
+        '  cacheTtl: 1h',
+        'functions:',
+        '  a:',
+        '    source: functions/sum.wat',
+        '    timeout: 1.5s',
+        '  b:',
+        '    source: functions/sum.wat',
+        '    timeout: 2m30s',
+        '    cacheTtl: 1d',
+        '  c:',
+        '    source: functions/sum.wat',
+        '    timeout: 1.50s',
+        '    cacheTtl: "90000"',
+      ),
+    );
+    expect(config.functions.map((fn) => [fn.name, fn.limits.timeoutMs, fn.limits.cacheTtlMs])).toEqual([
+      ['a', 1500, 3_600_000],
+      ['b', 150_000, 86_400_000],
+      ['c', 1500, 90_000],
+    ]);
+  });
+
   it('parses durations in ms, s and m, and plain numbers of ms', async () => {
     const { config } = await resolveYaml(
       yml(

@@ -85,10 +85,10 @@ describe('nano dev (in-process)', () => {
 
   it.each([
     [['dev', '--port', '-5'], '--port must be a whole number from 0 to 65535, got -5'],
-    [['dev', '--port', 'x'], '--port must be a whole number from 0 to 65535, got NaN'],
+    [['dev', '--port', 'x'], '--port must be a number, got "x"'],
     [['dev', '--workers', '0'], '--workers must be a whole number from 1 to 1024, got 0'],
     [['server', '--port', '70000'], '--port must be a whole number from 0 to 65535, got 70000'],
-    [['server', '--max-body-size', 'x'], '--max-body-size must be a whole number of bytes from 1 to 1073741824, got NaN'],
+    [['server', '--max-body-size', 'x'], '--max-body-size must be a number, got "x"'],
     [['server', '--max-artifact-size', '1.5'], '--max-artifact-size must be a whole number of bytes from 1 to 1073741824, got 1.5'],
   ])('refuses %j as bad usage before starting anything', async (argv, message) => {
     const io = captureIo({ cwd: '/nonexistent' });

@@ -113,7 +113,10 @@ describe('nano dev hot reload (real process, port 0)', () => {
     expect(dev.stderr()).toMatch(/✗ answer: \S*answer\.wat:3:5: error: .*\(not served\)/);
     expect(dev.stdout()).toContain('demo (dev): 2 functions');
     expect((await get(`${url}/exec/sum?1,2`)).body).toBe('3');
-    expect((await get(`${url}/exec/answer`)).status).toBe(404);
+    // Declared but not built: 503 naming the build error, not 404 (it exists, it does not build).
+    const broken = await get(`${url}/exec/answer`);
+    expect(broken.status).toBe(503);
+    expect(broken.body).toMatch(/answer\.wat:3:5/);
 
     await writeFile(join(dir, 'functions/answer.wat'), answerWat(45));
     expect((await servedAs(`${url}/exec/answer`, '45')).version).toBe('1');

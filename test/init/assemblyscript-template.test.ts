@@ -35,6 +35,7 @@ describe('the assemblyscript template', () => {
     const created = await initProject(dir, 'assemblyscript');
     expect(created.files).toEqual([
       '.gitignore',
+      '.nano/nano.schema.json',
       'asconfig.json',
       'assembly/hello.ts',
       'assembly/tsconfig.json',

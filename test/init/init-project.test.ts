@@ -1,12 +1,13 @@
 /** `nano init`: a working project from a template, or nothing at all. */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildProject } from '../../src/build/index.js';
-import { resolveConfig } from '../../src/config/index.js';
+import { nanoSchemaPath, resolveConfig } from '../../src/config/index.js';
 import { NanoError } from '../../src/errors.js';
-import { initProject } from '../../src/init/index.js';
+import { initProject, listTemplates } from '../../src/init/index.js';
 import { removeTempProjects, snapshotTree, tempProject } from '../helpers/project.js';
 
 afterEach(removeTempProjects);
@@ -22,8 +23,10 @@ async function refusal(run: () => Promise<unknown>): Promise<NanoError> {
 
 /** A created project is a working one: it resolves and builds. */
 async function expectWorkingProject(dir: string, service: string): Promise<void> {
-  expect((await snapshotTree(dir)).size).toBe(3);
-  expect((await readFile(join(dir, '.gitignore'), 'utf8')).split('\n')).toContain('.nano/');
+  expect((await snapshotTree(dir)).size).toBe(4);
+  expect((await readFile(join(dir, '.gitignore'), 'utf8')).split('\n')).toEqual(
+    expect.arrayContaining(['.nano/*', '!.nano/nano.schema.json']),
+  );
 
   const yaml = await readFile(join(dir, 'nano.yml'), 'utf8');
   const modeline = /^# yaml-language-server: \$schema=(\S+)\n/.exec(yaml);
@@ -47,7 +50,7 @@ describe('initProject', () => {
     const created = await initProject(dir, 'wat');
     expect(created).toEqual({
       service: 'hello',
-      files: ['.gitignore', 'functions/add.wat', 'nano.yml'],
+      files: ['.gitignore', '.nano/nano.schema.json', 'functions/add.wat', 'nano.yml'],
       nextSteps: ['nano build', 'nano dev'],
     });
     await expectWorkingProject(dir, 'hello');
@@ -60,7 +63,7 @@ describe('initProject', () => {
     const dir = join(parent, 'empty');
     await mkdir(dir);
     const created = await initProject(dir, 'wat');
-    expect(created.files).toEqual(['.gitignore', 'functions/add.wat', 'nano.yml']);
+    expect(created.files).toEqual(['.gitignore', '.nano/nano.schema.json', 'functions/add.wat', 'nano.yml']);
     await expectWorkingProject(dir, 'empty');
     expect(await readdir(parent)).toEqual(['empty']);
   });
@@ -102,5 +105,36 @@ describe('initProject', () => {
     expect(error.message).toBe('there is no template "rust"');
     expect(error.hint).toMatch(/^templates: .*\bwat\b/);
     expect(await readdir(parent)).toEqual([]);
+  });
+});
+
+describe('the schema an editor finds through the modeline', () => {
+  const schemaOf = async (dir: string) => {
+    const modeline = /^# yaml-language-server: \$schema=(\S+)\n/.exec(await readFile(join(dir, 'nano.yml'), 'utf8'));
+    return resolve(dir, modeline?.[1] ?? '');
+  };
+
+  it('is a copy inside the project, named relative to nano.yml, so it moves with the folder', async () => {
+    const parent = await tempProject();
+    const dir = join(parent, 'hello');
+    await initProject(dir, 'wat');
+    expect(await schemaOf(dir)).toBe(join(dir, '.nano/nano.schema.json'));
+    expect(await readFile(join(dir, '.nano/nano.schema.json'), 'utf8')).toBe(await readFile(nanoSchemaPath(), 'utf8'));
+
+    const moved = join(await tempProject(), 'elsewhere', 'renamed');
+    await mkdir(dirname(moved));
+    await rename(dir, moved);
+    expect(existsSync(await schemaOf(moved))).toBe(true);
+  });
+
+  it('is kept in git by the template, unlike the rest of .nano/', async () => {
+    for (const template of listTemplates()) {
+      const dir = join(await tempProject(), template);
+      await initProject(dir, template);
+      expect(spawnSync('git', ['init', '-q'], { cwd: dir }).status).toBe(0);
+      const ignored = (path: string) => spawnSync('git', ['check-ignore', '-q', path], { cwd: dir }).status === 0;
+      expect(ignored('.nano/nano.schema.json'), template).toBe(false);
+      expect(ignored('.nano/build/manifest.json'), template).toBe(true);
+    }
   });
 });

@@ -183,9 +183,25 @@ describe("functions' own routes", () => {
     expect(await (await app.request('/sum/?1,2')).text()).toBe('3');
     const divided = await app.request('/api/div', { method: 'POST', body: '[9,3]' });
     expect(await divided.text()).toBe('3');
+    // The path is served, not for this method: 405 with the methods it takes (RFC 9110 §15.5.6).
     const wrongMethod = await app.request('/api/div');
-    expect(wrongMethod.status).toBe(404);
-    expect((await errorOf(wrongMethod)).code).toBe('NotFound');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    expect(await errorOf(wrongMethod)).toMatchObject({ code: 'MethodNotAllowed', message: '/api/div does not take GET, only POST' });
+  });
+
+  it('answers 405 with Allow for a method no route of the path takes, and 404 where no route has the path', async () => {
+    const { app } = await serve();
+    const deleted = await app.request('/sum', { method: 'DELETE' });
+    expect(deleted.status).toBe(405);
+    expect(deleted.headers.get('allow')).toBe('GET, HEAD');
+    const put = await app.request('/exec/sum', { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect((await errorOf(put)).code).toBe('MethodNotAllowed');
+    // Below /exec/<name> of a function that takes arguments, and a path no route has: still 404.
+    expect((await app.request('/exec/sum/more', { method: 'PUT' })).status).toBe(404);
+    expect((await app.request('/nothing', { method: 'DELETE' })).status).toBe(404);
   });
 
   it('swaps routes and versions when a new build is loaded', async () => {

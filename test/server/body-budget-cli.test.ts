@@ -14,7 +14,7 @@ describe('nano server --max-body-bytes-in-flight', () => {
   });
 
   it.each([
-    [['--max-body-bytes-in-flight', 'x'], '--max-body-bytes-in-flight must be a whole number of bytes from 1 to 1099511627776, got NaN'],
+    [['--max-body-bytes-in-flight', 'x'], '--max-body-bytes-in-flight must be a number, got "x"'],
     [['--max-body-bytes-in-flight', '0'], '--max-body-bytes-in-flight must be a whole number of bytes from 1 to 1099511627776, got 0'],
     [['--max-body-bytes-in-flight', '1.5'], 'got 1.5'],
     [

@@ -55,7 +55,7 @@ export function registerDeploy(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
       const { deployBuild } = await import('../../client/index.js');
       const out = ctx.output(flags);
       const started = performance.now();
-      const { client, config, url } = await connect(flags, ctx, 'config');
+      const { client, config, url } = await connect(flags, ctx, 'config', true);
       if (!config) throw new Error('connect() returns the config when it is required');
 
       const built = await buildProject(config, {

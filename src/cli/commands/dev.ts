@@ -5,6 +5,7 @@ import type { Argv } from 'yargs';
 import type { FunctionFailure, LoadedFunction, ReloadReport, ServedFunction } from '../../dev/index.js';
 import { formatProblem, NanoError, ProblemsError, type Problem } from '../../errors.js';
 import { DEFAULT_DEBOUNCE_MS } from '../../dev/reload-scheduler.js';
+import { DEFAULT_START_TIMEOUT_MS } from '../../server/declared.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../server/limits.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
 import { checkServeFlags, checkWholeNumber } from '../flags.js';
@@ -98,12 +99,18 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
           default: DEFAULT_MAX_BODY_BYTES,
           describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)',
         })
+        .option('start-timeout', {
+          type: 'number',
+          default: DEFAULT_START_TIMEOUT_MS,
+          describe: 'How long a request that comes before the first build is loaded waits for it, in ms (503 Starting beyond)',
+        })
         .example('$0 dev -c examples/nano.yml', 'Serve the examples on http://127.0.0.1:8000 and reload on every save')
         .example('$0 dev --port 0', 'Serve on any free port (the URL is printed)')
         .example('$0 dev --no-watch', 'Serve the current build without watching the files'),
     async (flags) => {
       checkServeFlags(flags);
       checkWholeNumber('debounce', flags.debounce, 0, 60_000, 'of ms');
+      checkWholeNumber('start-timeout', flags['start-timeout'], 0, 3_600_000, 'of ms');
       const { startDevSession } = await import('../../dev/index.js');
       const out = ctx.output(flags);
       let url = '';
@@ -128,13 +135,24 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         },
         onCommand: ({ command, functions }) => out.line(out.paint('gray', `· running \`${command}\` for ${functions.join(', ')}`)),
         maxBodyBytes: flags['max-body-size'],
+        startTimeoutMs: flags['start-timeout'],
       });
       url = session.url;
       try {
         for (const failure of session.initial.failures) printFailure(out, failure);
         const served = session.served();
         const { config } = session;
-        out.line(`${out.paint('green', '✓')} ${config.service} (${config.stage}): ${plural(served.length, 'function')}`);
+        const failed = session.initial.failures.map((failure) => failure.name);
+        if (failed.length === 0) {
+          out.line(`${out.paint('green', '✓')} ${config.service} (${config.stage}): ${plural(served.length, 'function')}`);
+        } else {
+          // Not a green tick over nothing: the count alone reads as success when every function failed.
+          out.line(
+            `${out.paint('yellow', '!')} ${config.service} (${config.stage}): ${plural(served.length, 'function')} serving, ` +
+              `${failed.length} failed to build: ${failed.join(', ')}` +
+              out.paint('gray', session.watching ? ' (save a fix to rebuild)' : ''),
+          );
+        }
         printRoutes(out, session.url, served);
         out.line();
         const plan = session.watching;
@@ -147,9 +165,14 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
             );
           }
         }
-        // The bench and the tests wait for this exact line.
+        // The bench and the tests wait for this exact line. The socket answered before it (requests for the
+        // project's functions waited for the first build); it is printed once that build is loaded.
         out.line(`nano dev: listening on ${session.url} — Ctrl-C to stop`);
-        out.result({ url: session.url, functions: served.map(({ artifact, version }) => ({ name: artifact.name, version })) });
+        out.result({
+          url: session.url,
+          functions: served.map(({ artifact, version }) => ({ name: artifact.name, version })),
+          failed: session.initial.failures.map((failure) => ({ name: failure.name, problems: failure.problems })),
+        });
         await ctx.io.interrupted();
         out.line('stopping…');
       } finally {

@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { initProject, listTemplates } from '../../init/index.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
+import { invocationOf } from '../invocation.js';
 
 export function registerInit(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
   return cli.command(
@@ -22,7 +23,10 @@ export function registerInit(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<
     async (flags) => {
       const out = ctx.output(flags);
       const dir = resolve(ctx.io.cwd, flags.dir);
-      const created = await initProject(dir, flags.template);
+      // The next steps are typed in the new project's folder, the way nano was run this time.
+      const created = await initProject(dir, flags.template, {
+        command: () => invocationOf(ctx.io.script, ctx.io.env, dir),
+      });
       const shown = relative(ctx.io.cwd, dir) || '.';
       out.line(`${out.paint('green', '✓')} created ${created.service} in ${shown} from the "${flags.template}" template:`);
       for (const file of created.files) out.line(`    ${file}`);

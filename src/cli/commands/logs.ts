@@ -2,7 +2,8 @@
 import type { Argv } from 'yargs';
 import type { LogEntry, Outcome } from '../../server/control-api.js';
 import { UsageError, type CommandContext, type GlobalFlags } from '../context.js';
-import { formatMs, parseSince } from '../format.js';
+import { parseDuration } from '../../config/durations.js';
+import { formatMs } from '../format.js';
 import type { Output, Style } from '../output.js';
 import { connect, withUrlOption } from '../remote.js';
 
@@ -33,7 +34,7 @@ export function registerLogs(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<
         .example('$0 logs sum --tail --json', 'Stream them as JSON lines (NDJSON)'),
     async (flags) => {
       const out = ctx.output(flags);
-      const sinceMs = flags.since === undefined ? undefined : parseSince(flags.since);
+      const sinceMs = flags.since === undefined ? undefined : parseDuration(flags.since.trim());
       if (flags.since !== undefined && sinceMs === undefined) {
         throw new UsageError(`--since: expected a duration like 30s, 5m, 2h or 1d, got "${flags.since}"`);
       }
