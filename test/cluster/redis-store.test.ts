@@ -95,6 +95,19 @@ describe.skipIf(skipped)(`the Redis store${skipped ? ` (skipped: ${missing})` : 
       expect(b!.functions()).toEqual(a!.functions());
     });
 
+    it('keeps a restarted node listed when the process it replaced leaves after it started', async () => {
+      const url = redis.url();
+      const old = await node(url, 'same');
+      const restarted = await node(url, 'same');
+      await old.close();
+      expect((await restarted.nodes()).map((entry) => entry.id)).toEqual(['same']);
+      await restarted.close();
+      // The node that wrote the entry removes it as it leaves.
+      const observer = await node(url, 'observer');
+      expect((await observer.nodes()).map((entry) => entry.id)).toEqual(['observer']);
+      await observer.close();
+    });
+
     it('catches up after losing its change messages (CLIENT KILL TYPE pubsub)', async () => {
       const [a, b] = await cluster(2);
       await a!.commit(add('f'));

@@ -5,6 +5,7 @@
  * applying a revision a node also publishes an ack, which the node that made
  * the commit waits for to report convergence ("live on 3/3 nodes in 9 ms").
  */
+import { randomUUID } from 'node:crypto';
 import type { Convergence, RegistryNode } from '../registry-store.js';
 import type { RegistryKeys } from './keys.js';
 import type { Redis } from './connection.js';
@@ -17,8 +18,17 @@ interface Ack {
   revision: number;
 }
 
+/** Deletes a node's entry only if this process wrote it (a restarted node with the same id may have since). */
+const LEAVE = `
+local entry = redis.call('HGET', KEYS[1], ARGV[1])
+if entry and string.find(entry, ARGV[2], 1, true) then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
+`;
+
 export class Presence {
   private readonly ackListeners = new Set<(ack: Ack) => void>();
+  /** This process among the entries written under its node id. */
+  private readonly instance = randomUUID();
 
   constructor(
     private readonly client: Redis,
@@ -29,7 +39,7 @@ export class Presence {
 
   /** Records this node's revision; with `ack`, also tells the nodes waiting for convergence. */
   async report(revision: number, ack: boolean): Promise<void> {
-    const entry = JSON.stringify({ url: this.url(), revision, at: Date.now() });
+    const entry = JSON.stringify({ url: this.url(), revision, at: Date.now(), instance: this.instance });
     await this.client.hset(this.keys.nodes, this.nodeId, entry);
     if (ack) await this.client.publish(this.keys.acks, JSON.stringify({ node: this.nodeId, revision } satisfies Ack));
   }
@@ -93,6 +103,6 @@ export class Presence {
   }
 
   async leave(): Promise<void> {
-    await this.client.hdel(this.keys.nodes, this.nodeId);
+    await this.client.eval(LEAVE, 1, this.keys.nodes, this.nodeId, `"instance":"${this.instance}"`);
   }
 }
