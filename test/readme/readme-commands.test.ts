@@ -158,3 +158,22 @@ describe("the README's tour of nano server", () => {
     }
   });
 });
+
+describe("the README's fuzz commands", () => {
+  it('run as written, with fewer inputs (the long runs are for a person, not for the suite)', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const lines = [...new Set([...readme.matchAll(/^npm run fuzz -- (.*?)(?:\s+#.*)?$/gm)].map((match) => match[1]!.trim()))];
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) {
+      // `npm run fuzz` is `npm run build && tsx test/fuzz/run.ts`: dist/ is built already.
+      const args = line.split(/\s+/).map((word, i, words) => (words[i - 1] === '--runs' ? '30' : word));
+      const run = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'test/fuzz/run.ts', ...args], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(run.status, `npm run fuzz -- ${line}\n${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout, line).toMatch(/^total\s+\d+/m);
+    }
+  }, 300_000);
+});
