@@ -27,6 +27,7 @@ export class DeclaredProject implements DeclaredFunctions {
     functionNotFound:
       'nano.yml declares no function by this name; `nano dev` prints the functions it serves when it starts, and every one added or removed',
     noRoute: 'functions are served at /exec/<name> and at the http routes nano.yml gives them; `nano dev` prints them when it starts',
+    routes: '`nano dev` printed the routes when it started',
   };
   /** 503 NotReady until the first build is loaded (GET /healthz/ready). */
   readonly readiness: Readiness;

@@ -55,7 +55,7 @@ function noRoute(c: Context, options: AppOptions, allowed: readonly string[] = [
   if (allowed.length > 0) {
     return new NanoError('MethodNotAllowed', `${c.req.path} does not take ${c.req.method}, only ${allowed.join(', ')}`, {
       value: allowed,
-      hint: `send it as ${allowed.join(' or ')}; \`nano info\` lists the routes`,
+      hint: `send it as ${allowed.join(' or ')}; ${options.declared?.hints.routes ?? '`nano info` lists the routes'}`,
     });
   }
   return new NanoError('NotFound', `no route for ${c.req.method} ${c.req.path}`, {

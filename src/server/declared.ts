@@ -19,5 +19,5 @@ export interface DeclaredFunctions {
    */
   settle(name: string): Promise<void>;
   /** The hints of a 404, fitting the command that serves. */
-  readonly hints: { functionNotFound: string; noRoute: string };
+  readonly hints: { functionNotFound: string; noRoute: string; routes: string };
 }

@@ -31,12 +31,14 @@ const sumProject = () =>
     'functions/sum.wat': SUM_WAT,
   });
 
-async function expect405(url: string): Promise<void> {
+/** The hint names where the routes are listed, for the command that serves. */
+async function expect405(url: string, routesListedBy: string): Promise<void> {
   const response = await fetch(`${url}/sum?1,2`, { method: 'DELETE' });
   expect(response.status).toBe(405);
   expect(response.headers.get('allow')).toBe('GET, HEAD');
   const body = (await response.json()) as { error: { code: string; message: string; hint: string } };
   expect(body.error).toMatchObject({ code: 'MethodNotAllowed', message: '/sum does not take DELETE, only GET, HEAD' });
+  expect(body.error.hint).toContain(routesListedBy);
   // The right method is served, and a path no route has is still 404.
   expect(await (await fetch(`${url}/sum?1,2`)).text()).toBe('3');
   expect((await fetch(`${url}/nothing`, { method: 'DELETE' })).status).toBe(404);
@@ -46,7 +48,7 @@ describe('a method the path does not take: 405 with Allow', () => {
   it('in nano dev', async () => {
     const cwd = await sumProject();
     const dev = await serve(['dev', '--port', '0', '--no-watch', '--workers', '1'], cwd);
-    await expect405(dev.url);
+    await expect405(dev.url, '`nano dev` printed the routes');
   });
 
   it('in nano server', async () => {
@@ -54,7 +56,7 @@ describe('a method the path does not take: 405 with Allow', () => {
     const server = await serve(['server', '--port', '0', '--workers', '1', '--drain-delay', '0', '--data', join(cwd, 'data')], cwd);
     const io = captureIo({ cwd });
     expect(await main(['deploy', '--url', server.url], io), io.err()).toBe(0);
-    await expect405(server.url);
+    await expect405(server.url, '`nano info` lists the routes');
   });
 });
 
