@@ -4,9 +4,9 @@
 //   startNanoNode()     `nano server` on port 0: on a shared --registry, or alone on its --data folder
 //   startNginx()        the real nginx in front of the nodes, with the shipped deploy/nginx/nano.conf.template
 //
-// bench is plain JS and does not import from test/: the template rendering and the wrapping nginx.conf
-// below are a minimal copy of test/cluster/nginx.ts (renderTemplate, mainConf), and the Redis start a copy
-// of test/cluster/redis.ts's, without the restart/AOF parts the bench does not need.
+// nginx's config is rendered by deploy/nginx/render.js, as the cluster tests render it. bench is plain JS
+// and does not import from test/: the Redis start is a copy of test/cluster/redis.ts's, without the
+// restart/AOF parts the bench does not need.
 import process from 'node:process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -18,8 +18,7 @@ import { hasExited, spawnTracked, stopChild, waitForExit } from './processes.js'
 import { request, sleep } from './http.js';
 import { processCpuMs, startServer } from './servers.js';
 import { ROOT } from './targets.js';
-
-export const TEMPLATE = join(ROOT, 'deploy', 'nginx', 'nano.conf.template');
+import { renderTemplate, selfContainedConf } from '../../deploy/nginx/render.js';
 
 /** A port that was free a moment ago (bind port 0, read it, close): another process may take it before use. */
 export function freePort() {
@@ -180,36 +179,6 @@ export async function startNanoNode({ label, registry, nodeId }) {
   }
 }
 
-/** The template with its placeholders filled in, as `envsubst '$NANO_LISTEN $NANO_UPSTREAMS'` would. */
-export function renderTemplate(listen, upstreams) {
-  const values = { NANO_LISTEN: listen, NANO_UPSTREAMS: upstreams.join('\n    ') };
-  // envsubst's two forms, ${NAME} and $NAME; any other name (nginx's own $host, …) is left as it is.
-  return readFileSync(TEMPLATE, 'utf8').replace(
-    /\$\{(NANO_[A-Z_]+)\}|\$(NANO_[A-Z_]+)/g,
-    (whole, braced, bare) => values[braced ?? bare] ?? whole,
-  );
-}
-
-/** A whole nginx.conf whose pid file, logs and temp folders live in `dir` (as test/cluster/nginx.ts's). */
-function mainConf(dir, include) {
-  return `# Rendered by bench/lib/cluster.js for one bench round.
-daemon off;
-worker_processes 1;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-events { worker_connections 1024; }
-http {
-    access_log ${join(dir, 'access.log')};
-    client_body_temp_path ${join(dir, 'client_body')};
-    proxy_temp_path ${join(dir, 'proxy')};
-    fastcgi_temp_path ${join(dir, 'fastcgi')};
-    uwsgi_temp_path ${join(dir, 'uwsgi')};
-    scgi_temp_path ${join(dir, 'scgi')};
-    include ${include};
-}
-`;
-}
-
 /**
  * nginx in the foreground (daemon off) on a free port, the shipped template rendered with one
  * `server host:port max_fails=1 fail_timeout=5s;` line per node origin. Ready when /healthz answers 200
@@ -223,7 +192,7 @@ export async function startNginx(origins) {
     // folders the master creates (and chowns to them) inside it.
     chmodSync(dir, 0o755);
     writeFileSync(join(dir, 'nano.conf'), renderTemplate(`127.0.0.1:${port}`, upstreams));
-    writeFileSync(join(dir, 'nginx.conf'), mainConf(dir, join(dir, 'nano.conf')));
+    writeFileSync(join(dir, 'nginx.conf'), selfContainedConf(dir, join(dir, 'nano.conf')));
     // -e: the error log before the config is read (else /var/log/nginx/error.log).
     const child = spawnTracked('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')]);
     let output = '';

@@ -10,46 +10,16 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { renderTemplate, selfContainedConf } from '../../deploy/nginx/render.js';
 import { accepts, freePort } from '../helpers/ports.js';
-import { REPO_ROOT, tempProject } from '../helpers/project.js';
+import { tempProject } from '../helpers/project.js';
 
-export const TEMPLATE = join(REPO_ROOT, 'deploy', 'nginx', 'nano.conf.template');
+export { renderTemplate } from '../../deploy/nginx/render.js';
 
 /** Why the cluster suite cannot run here, or undefined when it can. */
 export function missingNginx(): string | undefined {
   const found = spawnSync('nginx', ['-v'], { stdio: 'ignore' });
   return found.error === undefined ? undefined : 'the `nginx` binary is not on PATH (apt-get install nginx-light; .ci/run does)';
-}
-
-/** The template with its placeholders filled in, exactly as `envsubst '$NANO_LISTEN $NANO_UPSTREAMS'` would. */
-export async function renderTemplate(listen: string, upstreams: string[]): Promise<string> {
-  const template = await readFile(TEMPLATE, 'utf8');
-  const values: Record<string, string> = { NANO_LISTEN: listen, NANO_UPSTREAMS: upstreams.join('\n    ') };
-  // envsubst's two forms, ${NAME} and $NAME; any other name is left as it is.
-  return template.replace(
-    /\$\{(NANO_[A-Z_]+)\}|\$(NANO_[A-Z_]+)/g,
-    (whole, braced?: string, bare?: string) => values[(braced ?? bare)!] ?? whole,
-  );
-}
-
-/** A whole nginx.conf for a test: everything nginx writes stays under `dir`. */
-export function mainConf(dir: string, include: string): string {
-  return `# Rendered by test/cluster/nginx.ts for one test run.
-daemon off;
-worker_processes 1;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-events { worker_connections 1024; }
-http {
-    access_log ${join(dir, 'access.log')};
-    client_body_temp_path ${join(dir, 'client_body')};
-    proxy_temp_path ${join(dir, 'proxy')};
-    fastcgi_temp_path ${join(dir, 'fastcgi')};
-    uwsgi_temp_path ${join(dir, 'uwsgi')};
-    scgi_temp_path ${join(dir, 'scgi')};
-    include ${include};
-}
-`;
 }
 
 export interface RunningNginx {
@@ -87,9 +57,9 @@ async function startOnce(upstreams: string[], port: number): Promise<RunningNgin
   // mkdtemp makes the folder 0700; when the tests run as root, nginx's workers run as `nobody` and
   // must reach the temp folders that the master creates (and chowns to them) inside it.
   await chmod(dir, 0o755);
-  const siteConf = await renderTemplate(`127.0.0.1:${port}`, upstreams);
+  const siteConf = renderTemplate(`127.0.0.1:${port}`, upstreams);
   await writeFile(join(dir, 'nano.conf'), siteConf);
-  await writeFile(join(dir, 'nginx.conf'), mainConf(dir, join(dir, 'nano.conf')));
+  await writeFile(join(dir, 'nginx.conf'), selfContainedConf(dir, join(dir, 'nano.conf')));
   // -e: the error log before the config is read, which would otherwise be /var/log/nginx/error.log.
   const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
     stdio: ['ignore', 'pipe', 'pipe'],
