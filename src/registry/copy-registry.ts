@@ -14,9 +14,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NanoError } from '../errors.js';
-import { openRegistry } from './open-registry.js';
+import { fileRegistryFolder, openRegistry } from './open-registry.js';
 import type { RegistryStore } from './registry-store.js';
 import { STATE_FILE } from './state-file.js';
 
@@ -29,15 +28,8 @@ export interface CopyReport {
   bytesCopied: number;
 }
 
-/** The folder a file registry URL names, or undefined for a shared one. */
-function folderOf(url: string): string | undefined {
-  if (/^rediss?:\/\//i.test(url)) return undefined;
-  if (url.startsWith('file://')) return fileURLToPath(url);
-  return url.startsWith('file:') ? url.slice('file:'.length) : url;
-}
-
 async function openSide(url: string, cacheDir: string, role: 'source' | 'destination'): Promise<RegistryStore> {
-  const folder = folderOf(url);
+  const folder = fileRegistryFolder(url);
   // Opening a file registry creates its folder: a mistyped source would be an empty registry, copied.
   if (role === 'source' && folder !== undefined && !existsSync(join(folder, STATE_FILE))) {
     throw new NanoError('NotFound', `there is no registry in ${folder} (no ${STATE_FILE})`, {

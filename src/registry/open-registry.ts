@@ -18,10 +18,20 @@ export interface OpenRegistryOptions extends FileRegistryOptions {
 /** A scheme followed by `//`; a plain path with a colon (`data:v2`) stays a path. */
 const URL_WITH_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
+const schemeOf = (url: string) => (url.startsWith('file:') ? 'file' : URL_WITH_SCHEME.exec(url)?.[1]?.toLowerCase());
+
+/** The folder of a file registry's URL (`file:DIR`, `file:///abs/dir`, a plain path); undefined for any other scheme. */
+export function fileRegistryFolder(url: string): string | undefined {
+  const scheme = schemeOf(url);
+  if (scheme === undefined) return url;
+  if (scheme !== 'file') return undefined;
+  return url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length);
+}
+
 export async function openRegistry(url: string, options: OpenRegistryOptions = {}): Promise<RegistryStore> {
-  const scheme = url.startsWith('file:') ? 'file' : URL_WITH_SCHEME.exec(url)?.[1]?.toLowerCase();
-  if (scheme === undefined) return FileRegistry.open(url, options);
-  if (scheme === 'file') return FileRegistry.open(url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length), options);
+  const folder = fileRegistryFolder(url);
+  if (folder !== undefined) return FileRegistry.open(folder, options);
+  const scheme = schemeOf(url);
   if (scheme === 'redis' || scheme === 'rediss') {
     const { RedisRegistry } = await import('./redis/redis-registry.js');
     if (options.cacheDir === undefined)
