@@ -12,6 +12,15 @@ export const DEFAULT_LOG_CAPACITY = 500;
 
 type Listener = (entry: LogEntry) => void;
 
+/** An entry from the shared store; one no nano wrote (not JSON) is left out. */
+function parseEntry(json: string): LogEntry | undefined {
+  try {
+    return JSON.parse(json) as LogEntry;
+  } catch {
+    return undefined;
+  }
+}
+
 export class InvocationLog {
   private readonly entries = new Map<string, LogEntry[]>();
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -20,12 +29,9 @@ export class InvocationLog {
     private readonly capacity = DEFAULT_LOG_CAPACITY,
     private readonly shared?: SharedLog,
   ) {
-    shared?.subscribe((name, json) => {
-      try {
-        this.notify(JSON.parse(json) as LogEntry);
-      } catch {
-        // An entry no nano wrote: nothing to tell.
-      }
+    shared?.subscribe((_name, json) => {
+      const entry = parseEntry(json);
+      if (entry) this.notify(entry);
     });
   }
 
@@ -73,15 +79,7 @@ export class InvocationLog {
   }
 
   private async sharedEntries(name: string): Promise<LogEntry[]> {
-    const entries: LogEntry[] = [];
-    for (const json of await this.shared!.recent(name, this.capacity)) {
-      try {
-        entries.push(JSON.parse(json) as LogEntry);
-      } catch {
-        // Skipped, as in the live tail.
-      }
-    }
-    return entries;
+    return (await this.shared!.recent(name, this.capacity)).flatMap((json) => parseEntry(json) ?? []);
   }
 
   forget(name: string): void {

@@ -25,6 +25,12 @@ beforeAll(() => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` before these tests (\`npm test\` does)`);
 });
 
+/** The npm packages of the files the recorder logged, sorted. */
+function packagesIn(log: string): string[] {
+  const urls = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
+  return [...new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []))].sort();
+}
+
 /** Runs `nano ...args` and returns its result with the npm packages it imported. */
 async function nanoImporting(args: string[]) {
   const log = join(await tempProject(), 'imports.txt');
@@ -36,9 +42,7 @@ async function nanoImporting(args: string[]) {
     timeout: 20_000,
   });
   expect(run.error).toBeUndefined();
-  const urls = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
-  const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
-  return { ...run, packages: [...packages].sort() };
+  return { ...run, packages: packagesIn(log) };
 }
 
 /** Starts a serving command (`dev`, `server`), stops it once it listens, and returns the npm packages it imported. */
@@ -63,8 +67,7 @@ async function serveImporting(args: string[]): Promise<string[]> {
     child.kill('SIGKILL');
     await exited;
   }
-  const urls = readFileSync(log, 'utf8').split('\n');
-  return [...new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []))].sort();
+  return packagesIn(log);
 }
 
 describe('what nano imports', () => {
