@@ -3,7 +3,7 @@
 //
 //   node bench/run.js [scenario ...] [--rounds 3] [--duration 5] [--warmup 2] [--connections 32]
 //                     [--cold-samples 8] [--idle-ms 1300] [--stuck-inflight 1] [--isolation-rate 1000]
-//                     [--out bench/results.md]
+//                     [--functions 10000] [--out bench/results.md]
 //
 // The machine has few cores and the load generator competes with the server, so absolute numbers drift:
 // compare ratios measured in the same run. Every child process is stopped at the end, on error and on Ctrl-C.
@@ -29,6 +29,7 @@ const { values, positionals } = parseArgs({
     'idle-ms': { type: 'string', default: '1300' },
     'stuck-inflight': { type: 'string', default: '1' },
     'isolation-rate': { type: 'string', default: '1000' },
+    functions: { type: 'string', default: '10000' },
     out: { type: 'string', default: 'bench/results.md' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -65,6 +66,7 @@ const settings = {
   idleMs: int('idle-ms', 0, 60_000),
   stuckInflight: int('stuck-inflight', 1, 16),
   isolationRate: int('isolation-rate', 0, 100_000),
+  functions: int('functions', 1, 100_000),
   scenarios: selected.map((s) => s.name),
 };
 

@@ -1,29 +1,40 @@
 // What the throughput-style scenarios share: a warmup per server, then interleaved rounds (a, b, c, a, b,
 // c, ...) so that drift on the machine hits every server alike, and the rows that report them.
 import { median } from './stats.js';
+import { startServer } from './servers.js';
+import { targets } from './targets.js';
 
 /**
- * Warms each server up, then runs `rounds` rounds over `order`. `load` is extra options for ctx.load
+ * Runs `rounds` rounds over `order`, each server warmed up first. `load` is extra options for ctx.load
  * (method, body, headers); `prime` re-warms a server before each of its runs (a function whose cacheTtl
- * lapsed while the others ran); `cpu` records server CPU per 1000 answers in `res.cpuMsPerK`.
+ * lapsed while the others ran); `cpu` records server CPU per 1000 answers in `res.cpuMsPerK`. With
+ * `fresh`, every run gets a server process of its own, started, warmed up, measured and stopped, so no
+ * run inherits another's heap, JIT state or leftovers (`servers` then only names them).
  */
-export async function measureInterleaved(ctx, { order, servers, url, load = {}, prime = false, cpu = false }) {
+export async function measureInterleaved(ctx, { order, servers, url, load = {}, prime = false, cpu = false, fresh = false }) {
   const { rounds, warmup } = ctx.settings;
-  for (const k of order) {
-    ctx.log(`warmup ${servers[k].label} ${warmup} s`);
-    await ctx.load({ url: url(k), ...load, durationS: warmup });
-  }
+  const warm = async (k, server) => {
+    ctx.log(`warmup ${server.label} ${warmup} s`);
+    await ctx.load({ url: url(k, server), ...load, durationS: warmup });
+  };
+  if (!fresh) for (const k of order) await warm(k, servers[k]);
   const results = Object.fromEntries(order.map((k) => [k, []]));
   for (let r = 1; r <= rounds; r++) {
     for (const k of order) {
-      if (prime) await ctx.prime(url(k));
-      const cpu0 = cpu ? servers[k].cpuMs() : 0;
-      const res = await ctx.load({ url: url(k), ...load });
-      if (cpu) res.cpuMsPerK = ((servers[k].cpuMs() - cpu0) / res.ok2xx) * 1000;
-      results[k].push(res);
-      ctx.log(
-        `round ${r}/${rounds} ${servers[k].label}: ${Math.round(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms${res.non2xx || res.errors ? `, ${res.non2xx} non-2xx, ${res.errors} errors` : ''}`,
-      );
+      const server = fresh ? await startServer(targets[k]()) : servers[k];
+      try {
+        if (fresh) await warm(k, server);
+        if (prime) await ctx.prime(url(k, server));
+        const cpu0 = cpu ? server.cpuMs() : 0;
+        const res = await ctx.load({ url: url(k, server), ...load });
+        if (cpu) res.cpuMsPerK = ((server.cpuMs() - cpu0) / res.ok2xx) * 1000;
+        results[k].push(res);
+        ctx.log(
+          `round ${r}/${rounds} ${server.label}: ${Math.round(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms${res.non2xx || res.errors ? `, ${res.non2xx} non-2xx, ${res.errors} errors` : ''}`,
+        );
+      } finally {
+        if (fresh) await server.stop();
+      }
     }
   }
   return results;

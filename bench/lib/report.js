@@ -4,6 +4,7 @@
 //   { scenario: 'throughput', metric: 'req/s (b) nano', value: 12345, unit: 'req/s',
 //     rounds?: [..per-round values..], target?: { op: '>=' | '<=' | '==', value }, note?: '...' }
 // `meets` is derived from target; rows without a target are informational.
+import { loadGenerator } from './load.js';
 import process from 'node:process';
 import os from 'node:os';
 import { round } from './stats.js';
@@ -73,9 +74,9 @@ export function markdown(rows, env, notes = []) {
     `- date: ${env.date}`,
     `- node: ${env.node}`,
     `- CPUs: ${env.cpus} × ${env.cpuModel} (${env.platform}); 1-min load average ${env.loadavg} (above ~1, other work on the machine skews the numbers)`,
-    `- load: its own process; closed loop = autocannon, ${s.connections} connections; paced = open loop at a fixed rate (bench/lib/loadgen.js); ${s.duration} s per round, ${s.rounds} interleaved rounds, ${s.warmup} s warmup per server`,
+    `- load: its own process; closed loop = ${loadGenerator() === 'wrk' ? 'wrk -t1' : 'autocannon'}, ${s.connections} connections; paced = open loop at a fixed rate (bench/lib/loadgen.js); ${s.duration} s per round, ${s.rounds} interleaved rounds, ${s.warmup} s warmup per server`,
     `- scenarios: ${s.scenarios.join(', ')}`,
-    "- values are medians over rounds; ratios are medians of per-round ratios (each round pairs measurements taken seconds apart); latencies are exact per-response (hrtime), not the autocannon CLI's whole-ms histogram",
+    `- values are medians over rounds; ratios are medians of per-round ratios (each round pairs measurements taken seconds apart); ${loadGenerator() === 'wrk' ? "latencies are wrk's (--latency)" : "latencies are exact per-response (hrtime), not the autocannon CLI's whole-ms histogram"}`,
     '',
     `| ${HEAD.join(' | ')} |`,
     `| ${HEAD.map(() => '---').join(' | ')} |`,

@@ -26,6 +26,22 @@ export const targets = {
     check: ANSWER,
   }),
   nano: () => ({ key: 'nano', label: '(b) nano dev', ...nanoCommand(), check: ANSWER }),
+  // A 1-page memory with a data segment (bench/memory-fn), served by nano dev; it answers 42 as (a) does.
+  'nano-memory': () => ({
+    key: 'nano-memory',
+    label: '(m) nano dev, 1-page memory',
+    command: node,
+    args: ['dist/bin.js', 'dev', '-c', 'bench/memory-fn/nano.yml', '--port', '0', '--host', '127.0.0.1', '--no-watch'],
+    check: { path: '/exec/counter', status: 200, body: '42' },
+  }),
+  // The same two functions with every call on a worker (--inline-budget 0): what the main thread saves.
+  'nano-workers': () => ({
+    key: 'nano-workers',
+    label: '(b0) nano dev --inline-budget 0',
+    command: node,
+    args: ['dist/bin.js', 'dev', '-c', 'examples/nano.yml', '--port', '0', '--host', '127.0.0.1', '--no-watch', '--inline-budget', '0'],
+    check: ANSWER,
+  }),
   // The wagi template's echo function (templates/wagi/functions/echo.wat), served by nano dev.
   'nano-wagi': () => ({
     key: 'nano-wagi',

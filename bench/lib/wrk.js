@@ -7,6 +7,9 @@
 // → { rps, ok2xx, requests, non2xx, errors, timeouts, durationS, p50, p75, p90, p99 (ms), avg, max (ms) }.
 // `rps` counts 2xx/3xx answers only (wrk's own Requests/sec counts every answer).
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { collectBounded, spawnTracked } from './processes.js';
 import { assertLoopback } from './http.js';
 
@@ -62,12 +65,29 @@ export function parseWrk(out) {
   };
 }
 
-/** @param {{ url: string, threads?: number, connections?: number, durationS?: number }} spec */
-export async function runWrk({ url, threads = 1, connections = 16, durationS = 5 }) {
+/**
+ * @param {{ url: string, threads?: number, connections?: number, durationS?: number, method?: string, body?: string,
+ *   headers?: Record<string, string> }} spec
+ */
+export async function runWrk({ url, threads = 1, connections = 16, durationS = 5, method, body, headers }) {
   assertLoopback(url);
-  const args = [`-t${threads}`, `-c${connections}`, `-d${durationS}s`, '--latency', '--timeout', '10s', url];
-  const child = spawnTracked('wrk', args);
-  // Bounded: the run lasts durationS; anything far beyond that is a hang.
-  const stdout = await collectBounded(child, (durationS + 30) * 1000, `wrk against ${url}`);
-  return parseWrk(stdout);
+  const args = [`-t${threads}`, `-c${connections}`, `-d${durationS}s`, '--latency', '--timeout', '10s'];
+  // wrk takes a request other than a plain GET from a Lua script.
+  const dir = method || body || headers ? mkdtempSync(join(tmpdir(), 'nano-wrk-')) : undefined;
+  if (dir) {
+    const lines = [`wrk.method = ${JSON.stringify(method ?? 'GET')}`];
+    if (body !== undefined) lines.push(`wrk.body = ${JSON.stringify(body)}`);
+    for (const [key, value] of Object.entries(headers ?? {})) lines.push(`wrk.headers[${JSON.stringify(key)}] = ${JSON.stringify(value)}`);
+    writeFileSync(join(dir, 'request.lua'), `${lines.join('\n')}\n`);
+    args.push('-s', join(dir, 'request.lua'));
+  }
+  args.push(url);
+  try {
+    const child = spawnTracked('wrk', args);
+    // Bounded: the run lasts durationS; anything far beyond that is a hang.
+    const stdout = await collectBounded(child, (durationS + 30) * 1000, `wrk against ${url}`);
+    return parseWrk(stdout);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -8,5 +8,18 @@ import * as hotReload from './hot-reload.js';
 import * as wagiEcho from './wagi-echo.js';
 import * as cliStart from './cli-start.js';
 import * as scaleOut from './scale-out.js';
+import * as manyFunctions from './many-functions.js';
+import * as recycleCost from './recycle-cost.js';
 
-export const scenarios = [throughput, throughputLarge, timeoutIsolation, coldStart, hotReload, wagiEcho, cliStart, scaleOut];
+export const scenarios = [
+  throughput,
+  throughputLarge,
+  timeoutIsolation,
+  coldStart,
+  hotReload,
+  wagiEcho,
+  cliStart,
+  scaleOut,
+  manyFunctions,
+  recycleCost,
+];

@@ -16,16 +16,34 @@ const HEADERS = { 'content-type': 'application/octet-stream' };
 
 export async function run(ctx) {
   const servers = Object.fromEntries(await Promise.all(ORDER.map(async (k) => [k, await ctx.server(k)])));
-  const url = (k) => servers[k].url(PATH[k]);
+  const url = (k, server = servers[k]) => server.url(PATH[k]);
 
   for (const k of ORDER) {
     const res = await ctx.request(url(k), { method: 'POST', body: BODY, headers: HEADERS });
     if (res.status !== 200 || res.body !== BODY)
       throw new Error(`${servers[k].label} did not echo the body: ${res.status} ${res.body.slice(0, 100)}`);
   }
-  const results = await measureInterleaved(ctx, { order: ORDER, servers, url, load: { method: 'POST', body: BODY, headers: HEADERS } });
+  const results = await measureInterleaved(ctx, {
+    order: ORDER,
+    servers,
+    url,
+    load: { method: 'POST', body: BODY, headers: HEADERS },
+    cpu: true,
+    fresh: true,
+  });
   const rows = serverRows(name, ORDER, servers, results);
   const per = perRoundRatio(results, 'nano-wagi', 'bare');
-  rows.push({ scenario: name, metric: 'req/s w/a (wagi echo / bare Hono echo)', value: median(per), unit: '×', rounds: per });
+  rows.push({
+    scenario: name,
+    metric: 'req/s w/a (wagi echo / bare Hono echo)',
+    value: median(per),
+    unit: '×',
+    rounds: per,
+    target: { op: '>=', value: 0.7 },
+  });
+  if (results['nano-wagi'].every((r) => Number.isFinite(r.cpuMsPerK))) {
+    const cpu = perRoundRatio(results, 'nano-wagi', 'bare', 'cpuMsPerK');
+    rows.push({ scenario: name, metric: 'server CPU per req w/a', value: median(cpu), unit: '×', rounds: cpu });
+  }
   return rows;
 }

@@ -1,5 +1,6 @@
 /** Checks of numeric flags that yargs' `type: 'number'` lets through (NaN, -5, 1.5): a usage error, exit 2. */
 import { UsageError } from './context.js';
+import { DEFAULT_INLINE_BUDGET_MS, MAX_INLINE_BUDGET_MS } from '../runtime/inline-budget.js';
 
 export const GIB = 1024 * 1024 * 1024;
 
@@ -11,11 +12,23 @@ export function checkWholeNumber(flag: string, value: number, min: number, max: 
 }
 
 /** The flags `nano dev` and `nano server` share. */
-export function checkServeFlags(flags: { port: number; workers: number; 'max-body-size': number }): void {
+export function checkServeFlags(flags: { port: number; workers: number; 'max-body-size': number; 'inline-budget': number }): void {
   checkWholeNumber('port', flags.port, 0, 65_535);
   checkWholeNumber('workers', flags.workers, 1, 1024);
   checkWholeNumber('max-body-size', flags['max-body-size'], 1, GIB, 'of bytes');
+  const budget = flags['inline-budget'];
+  if (!Number.isFinite(budget) || budget < 0 || budget > MAX_INLINE_BUDGET_MS) {
+    throw new UsageError(`--inline-budget must be a number of ms from 0 to ${MAX_INLINE_BUDGET_MS}, got ${String(budget)}`);
+  }
 }
+
+/** `--inline-budget`, as `nano dev` and `nano server` both define it. */
+export const INLINE_BUDGET_OPTION = {
+  type: 'number',
+  default: DEFAULT_INLINE_BUDGET_MS,
+  describe:
+    'How long a call may run on the main thread, in ms (fractions allowed), before it is stopped and run again on a worker; 0 runs every call on a worker',
+} as const;
 
 /**
  * `nano server --max-body-bytes-in-flight`, when given: a budget below the largest single body (a wagi

@@ -41,6 +41,9 @@ export interface DeployResult {
   convergence?: Convergence;
 }
 
+/** Artifacts uploaded at once. */
+export const UPLOAD_CONCURRENCY = 8;
+
 function deployFunction(fn: FunctionArtifact, description: string | undefined): DeployFunction {
   return {
     name: fn.name,
@@ -78,18 +81,35 @@ export async function deployBuild(client: ControlClient, options: DeployOptions)
   const plan = await client.planDeploy(request);
 
   const bySha = new Map(selected.map((fn) => [fn.sha256, fn]));
-  const uploaded: DeployResult['uploaded'] = [];
   const missing = [...new Set(plan.missing)];
-  for (const [index, sha] of missing.entries()) {
+  // Every artifact is checked before the first byte leaves: a stray sha256 or a stale build uploads nothing.
+  const uploads = missing.map((sha) => {
     const fn = bySha.get(sha);
     if (!fn) {
       throw new NanoError('RemoteError', `the server asked for an artifact that is not part of this deploy: ${sha}`, { value: sha });
     }
-    options.onProgress?.({ phase: 'upload', name: fn.name, index, total: missing.length, bytes: fn.size });
-    const bytes = artifactOf(build, fn);
-    const stored = await client.uploadArtifact(sha, bytes);
-    uploaded.push({ sha256: sha, name: fn.name, size: bytes.length, created: stored.created });
-  }
+    return { sha, fn, bytes: artifactOf(build, fn) };
+  });
+  // A few at a time: each upload is a small request the server makes durable (an fsync) on its own, so a
+  // project of 10,000 functions would otherwise wait for 10,000 round trips and fsyncs one after the other.
+  const uploaded: DeployResult['uploaded'] = new Array(uploads.length);
+  let next = 0;
+  let failed = false;
+  const uploader = async () => {
+    while (!failed && next < uploads.length) {
+      const index = next++;
+      const { sha, fn, bytes } = uploads[index]!;
+      options.onProgress?.({ phase: 'upload', name: fn.name, index, total: uploads.length, bytes: fn.size });
+      try {
+        const stored = await client.uploadArtifact(sha, bytes);
+        uploaded[index] = { sha256: sha, name: fn.name, size: bytes.length, created: stored.created };
+      } catch (error) {
+        failed = true; // the others stop after the upload they are in
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(UPLOAD_CONCURRENCY, uploads.length) }, uploader));
 
   options.onProgress?.({ phase: 'commit' });
   const committed = await client.commitDeploy(plan.id);

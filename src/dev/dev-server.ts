@@ -7,7 +7,7 @@
  */
 import type { ResolvedConfig } from '../config/index.js';
 import { createExecutor, type Executor, type ExecutorOptions } from '../runtime/index.js';
-import { ClientErrors, createApp, listen, RouteTable, type LogEntry } from '../server/index.js';
+import { ClientErrors, createApp, listen, RouteTable, type Invocation } from '../server/index.js';
 import { DeclaredProject } from './declared-project.js';
 import { BuildLoader, type LoadableBuild, type LoadedFunction, type LoadOptions } from './load-build.js';
 
@@ -17,7 +17,7 @@ export interface DevServerOptions {
   executor?: ExecutorOptions;
   onInternalError?: (error: unknown) => void;
   /** Each invocation, with the lines the function logged (nano dev prints them). */
-  onInvocation?: (entry: LogEntry) => void;
+  onInvocation?: (invocation: Invocation) => void;
   /** Largest request body a wagi function accepts, in bytes. */
   maxBodyBytes?: number;
   /**

@@ -22,7 +22,7 @@ import { watchProject, type ProjectWatcher } from './project-watcher.js';
 import { DEFAULT_DEBOUNCE_MS, ReloadScheduler, type ChangeBatch } from './reload-scheduler.js';
 import { Reloader, type ReloadReport } from './reloader.js';
 import { watchPlan, type WatchPlan } from './watch-plan.js';
-import type { LogEntry } from '../server/index.js';
+import type { Invocation } from '../server/index.js';
 
 export interface DevSessionOptions {
   configPath: string;
@@ -42,7 +42,7 @@ export interface DevSessionOptions {
   onWatchError?: (error: unknown) => void;
   /** A bug: a request or a reload failed in a way nano did not foresee. Serving goes on. */
   onInternalError?: (error: unknown) => void;
-  onInvocation?: (entry: LogEntry) => void;
+  onInvocation?: (invocation: Invocation) => void;
   /** A function's `build:` command starts, at the first build or a reload. */
   onCommand?: BuildOptions['onCommand'];
   maxBodyBytes?: number;

@@ -33,6 +33,7 @@ export interface DeploymentRecord {
   id: string;
   at: string;
   service: string;
+  /** What the deployment changed; since nano records no "unchanged" ones (older states may hold them). */
   changes: { name: string; version: number | null; change: 'created' | 'updated' | 'unchanged' | 'removed' }[];
 }
 

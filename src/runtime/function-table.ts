@@ -2,12 +2,15 @@
  * The installed functions and their compiled modules. Each deploy makes a new
  * `FunctionVersion`; swapping `entry.current` is the atomic switch: calls
  * admitted before it hold the old version and finish on it, and the old module
- * is let go once its last call ends. A version's module is compiled once, on
- * the main thread, and handed to the workers on first use; after `cacheTtl`
- * without calls it is dropped everywhere and the next call is a cold start.
+ * is let go once its last call ends. A version's module is compiled on the
+ * main thread on its first call (the deploy compiled it only to check it, and
+ * let it go: a node holds 10,000 functions, most of them idle, and a compiled
+ * module costs ~16 KB of native memory even for a tiny one), and handed to the
+ * workers; after `cacheTtl` without calls it is dropped everywhere and the
+ * next call is a cold start again. A version without a module has no timer.
  */
 import type { FunctionArtifact } from '../build/manifest.js';
-import type { LoadMessage } from './protocol.js';
+import type { ExecutionPlan, LoadMessage } from './protocol.js';
 import { StatsRecorder } from './stats.js';
 
 /** Where loaded modules go: the worker pool. */
@@ -25,6 +28,8 @@ export interface FunctionVersion {
   readonly wagi: boolean;
   /** An args module that imports platform.log: its calls carry a payload buffer for the lines. */
   readonly logs: boolean;
+  /** How it runs (instrumented, recyclable); undefined for a module the instrumentation could not handle. */
+  readonly plan: ExecutionPlan | undefined;
   /** Compiled, or null once the cache lapsed (recompiled from `bytes` on the next call). */
   module: WebAssembly.Module | null;
   /** The id the workers know the module by; -1 while they do not hold it. */
@@ -69,8 +74,12 @@ export class FunctionTable {
     return [...this.entries.keys()];
   }
 
-  /** Makes `module` the current version of its function; the previous one retires. */
-  install(artifact: FunctionArtifact, bytes: Uint8Array, version: number, module: WebAssembly.Module): void {
+  /**
+   * Makes a version of `bytes` the current one of its function; the previous one retires. `module` (compiled
+   * by the deploy's checks) is not kept: the first call compiles `bytes` again (a cold start), so an idle
+   * function holds its bytes and records, no compiled code and no timer.
+   */
+  install(artifact: FunctionArtifact, bytes: Uint8Array, version: number, _module: WebAssembly.Module, plan?: ExecutionPlan): void {
     const next: FunctionVersion = {
       name: artifact.name,
       version,
@@ -78,7 +87,8 @@ export class FunctionTable {
       bytes,
       wagi: artifact.abi === 'wagi',
       logs: artifact.abi !== 'wagi' && artifact.imports.some((i) => i.module === 'platform' && i.name === 'log'),
-      module,
+      plan,
+      module: null,
       moduleId: -1,
       loading: null,
       inflight: 0,
@@ -95,7 +105,6 @@ export class FunctionTable {
       entry.current = next;
       this.retire(previous);
     }
-    this.armExpiry(next);
   }
 
   remove(name: string): boolean {
@@ -154,6 +163,7 @@ export class FunctionTable {
       abi: abi ?? 'args',
       env: env ?? {},
       logs: version.logs,
+      plan: version.plan,
     });
     version.moduleId = id;
   }
@@ -172,11 +182,11 @@ export class FunctionTable {
   }
 
   /**
-   * One timer per version, re-armed lazily: calls only stamp `lastUsed`, so the
-   * hot path never touches a timer.
+   * One timer per version that holds a module, re-armed lazily: calls only
+   * stamp `lastUsed`, so the hot path never touches a timer.
    */
   private armExpiry(version: FunctionVersion): void {
-    if (version.timer !== undefined || version.retired) return;
+    if (version.timer !== undefined || version.retired || version.module === null) return;
     const ttl = Math.min(version.artifact.limits.cacheTtlMs, MAX_TIMER_MS);
     const due = Math.max(0, version.lastUsed + ttl - Date.now());
     version.timer = setTimeout(() => {

@@ -48,7 +48,10 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
  * function's limit as its maximum, so `memory.grow` past the limit returns -1.
  * platform.log reads from the imported memory, or else the module's exported one.
  */
-export function importsFactory(memory: MemoryInfo | null, withLog = false): (logs?: LogLines) => InstanceImports {
+/** Where platform.log's lines go: an invocation's LogLines, or a sink that forwards to the current one. */
+export type LogTarget = Pick<LogLines, 'push'>;
+
+export function importsFactory(memory: MemoryInfo | null, withLog = false): (logs?: LogTarget) => InstanceImports {
   const imported = memory !== null && memory.imported;
   if (!imported && !withLog) {
     const shared: InstanceImports = { imports: { [PLATFORM_MODULE]: { now } } };

@@ -155,6 +155,23 @@ export function clockMs(): number {
 }
 
 /** What a worker needs to instantiate one loaded module. */
+/** Export names under which an instrumented module shows its state to the host (src/build/instrument.ts). */
+export interface StateExports {
+  memories: string[];
+  globals: string[];
+  tables: string[];
+}
+
+/**
+ * How an instrumented module runs: it calls the fuel check (fuel.ts), so a
+ * deadline can stop it on any thread, and it exports its state, so one
+ * instance can be reset and reused (state-snapshot.ts) when `recyclable`.
+ */
+export interface ExecutionPlan {
+  state: StateExports;
+  recyclable: boolean;
+}
+
 export interface LoadMessage {
   type: 'load';
   id: number;
@@ -169,6 +186,8 @@ export interface LoadMessage {
   env?: Record<string, string>;
   /** The module imports platform.log: its jobs carry a payload buffer for the lines. */
   logs?: boolean;
+  /** Present when the module was instrumented (absent: a fresh instance per call, vm's guard for timeouts). */
+  plan?: ExecutionPlan;
 }
 
 export interface DropMessage {

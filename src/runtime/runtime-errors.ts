@@ -40,3 +40,17 @@ export class OverloadedError extends NanoError {
 export function deployRefused(name: string, reason: string): NanoError {
   return new NanoError('BuildFailed', `${name} cannot be deployed: ${reason}`, { value: name });
 }
+
+/** Lines a failed call logged before it failed travel on its error (`logLines(error)` reads them). */
+export function withLogs(error: NanoError, logs: string[] | undefined): NanoError {
+  if (logs !== undefined && logs.length > 0) Object.defineProperty(error, LOG_LINES, { value: logs });
+  return error;
+}
+
+const LOG_LINES = Symbol('nano.logLines');
+
+/** The lines a failed invocation logged before it failed, if any. */
+export function logLinesOf(error: unknown): string[] {
+  const lines = (error as { [LOG_LINES]?: unknown } | null)?.[LOG_LINES];
+  return Array.isArray(lines) ? (lines as string[]) : [];
+}

@@ -23,6 +23,12 @@ export interface FunctionStats {
 
 /** Percentiles come from a window of recent durations: bounded memory, current behaviour. */
 const SAMPLE_WINDOW = 1024;
+/**
+ * The window starts this small and doubles up to SAMPLE_WINDOW as calls come: a node holds 10,000
+ * functions, most of them idle, and a full window is 8 KiB (80 MB for 10,000 that never ran).
+ */
+const FIRST_WINDOW = 16;
+const NO_SAMPLES = new Float64Array(0);
 
 export type Outcome = 'ok' | 'error' | 'timeout';
 
@@ -35,10 +41,16 @@ export class StatsRecorder {
   private totalMs = 0;
   private billedMs = 0;
   private lastMs = 0;
-  private readonly samples = new Float64Array(SAMPLE_WINDOW);
+  /** Grows to SAMPLE_WINDOW, then a ring: sample i is at i % SAMPLE_WINDOW. */
+  private samples = NO_SAMPLES;
 
   record(durationMs: number, outcome: Outcome, coldStart: boolean): void {
     const ms = Math.max(0, durationMs);
+    if (this.invocations === this.samples.length && this.samples.length < SAMPLE_WINDOW) {
+      const grown = new Float64Array(Math.min(SAMPLE_WINDOW, Math.max(FIRST_WINDOW, this.samples.length * 2)));
+      grown.set(this.samples);
+      this.samples = grown;
+    }
     this.samples[this.invocations % SAMPLE_WINDOW] = ms;
     this.invocations++;
     if (outcome !== 'ok') this.errors++;

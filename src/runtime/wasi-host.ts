@@ -25,6 +25,9 @@ import { ConsoleStdout, WASI, WASIProcExit } from '@bjorn3/browser_wasi_shim';
 import type { WagiMeta, WagiResponse } from './payload.js';
 import type { LogLines } from './payload.js';
 import { Collector, StderrLines, Stdin } from './wasi-stdio.js';
+import { FUEL_IMPORT } from '../build/instrument.js';
+import { CleanInstances, withFuel } from './clean-instances.js';
+import type { ExecutionPlan } from './protocol.js';
 
 const ERRNO_SUCCESS = 0;
 const ERRNO_FAULT = 21;
@@ -107,10 +110,19 @@ function writeStdio(target: ConsoleStdout, memory: ArrayBuffer, iovs: number, io
 }
 
 /**
- * Instantiates `module` with a fresh WASI context and runs its entry. Traps
- * propagate (the worker reports them); whatever was logged before is in `logs`.
+ * A WAGI module's clean instances on this thread: its imports are this
+ * thread's shared WASI host (plus the fuel check when it was instrumented).
  */
-export function runWagi(module: WebAssembly.Module, entry: string, meta: WagiMeta, body: Uint8Array, logs: LogLines): WagiResponse {
+export function wagiInstances(module: WebAssembly.Module, plan: ExecutionPlan | undefined, fuel: () => number): CleanInstances {
+  const imports = plan === undefined ? host().imports : withFuel(host().imports, fuel, FUEL_IMPORT.module, FUEL_IMPORT.name);
+  return new CleanInstances(module, () => ({ imports }), plan);
+}
+
+/**
+ * Runs the module's entry on a clean instance with a fresh WASI context. Traps
+ * propagate (the caller reports them); whatever was logged before is in `logs`.
+ */
+export function runWagi(instances: CleanInstances, entry: string, meta: WagiMeta, body: Uint8Array, logs: LogLines): WagiResponse {
   const stdout = new Collector(meta.maxOutput);
   const stderr = new StderrLines(logs);
   const state = host();
@@ -121,9 +133,10 @@ export function runWagi(module: WebAssembly.Module, entry: string, meta: WagiMet
   wasi.fds = [new Stdin(body), new ConsoleStdout((data) => stdout.write(data)), new ConsoleStdout((data) => stderr.write(data))];
   let exitCode = 0;
   try {
-    const instance = new WebAssembly.Instance(module, state.imports);
-    wasi.inst = instance as unknown as WASI['inst'];
-    (instance.exports[entry] as () => void)();
+    instances.run((instance) => {
+      wasi.inst = instance as unknown as WASI['inst'];
+      (instance.exports[entry] as () => void)();
+    });
   } catch (error) {
     if (!(error instanceof WASIProcExit)) {
       stderr.flush();

@@ -13,9 +13,12 @@ import { Script } from 'node:vm';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { ValueType } from '../build/manifest.js';
 import { claimJob } from './job-ring.js';
-import { runWagi } from './wasi-host.js';
+import { runWagi, wagiInstances } from './wasi-host.js';
 import { decodeRequest, LogLines, writeResponse } from './payload.js';
-import { importsFactory, type InstanceImports } from './platform-imports.js';
+import { ArgsInstances } from './args-instances.js';
+import { thrownText, type CleanInstances } from './clean-instances.js';
+import { Deadline, isFuelStop } from './fuel.js';
+import { lowerThreadPriority, WORKER_NICENESS } from './thread-priority.js';
 import {
   CTL_RESULTS_PENDING,
   CTL_SHUTDOWN,
@@ -45,17 +48,21 @@ import {
   valueByteOffset,
   valueIndex,
   type ControlMessage,
+  type ExecutionPlan,
   type WorkerInit,
 } from './protocol.js';
 
 interface LoadedModule {
-  module: WebAssembly.Module;
   entry: string;
   /** Per parameter / result: true for i64 (a BigInt), false for a number. */
   paramIsBig: boolean[];
   resultIsBig: boolean[];
-  makeImports: (logs?: LogLines) => InstanceImports;
-  wagi: boolean;
+  /** An args module's instances on this thread (recycled when its plan allows)… */
+  args: ArgsInstances | undefined;
+  /** …or a wagi module's. */
+  wagi: CleanInstances | undefined;
+  /** Instrumented: the fuel check stops it at its deadline (no vm guard needed). */
+  plan: ExecutionPlan | undefined;
   /** `NAME=value` for the function's own `env:` (WAGI). */
   env: string[];
   logs: boolean;
@@ -71,6 +78,8 @@ const modules = new Map<number, LoadedModule>();
 /** Payload buffers by id (see payload.ts), handed over once by the main thread. */
 const payloads = new Map<number, SharedArrayBuffer>();
 const encoder = new TextEncoder();
+/** The running call's deadline, read by instrumented modules' fuel checks. */
+const deadline = new Deadline();
 let controlSeen = 0;
 
 const isBig = (type: ValueType): boolean => type === 'i64';
@@ -80,13 +89,15 @@ function drainControl(): void {
   for (let received = receiveMessageOnPort(init.control); received; received = receiveMessageOnPort(init.control)) {
     const message = received.message as ControlMessage;
     if (message.type === 'load') {
+      const { module, entry, memory, plan } = message;
+      const wagi = message.abi === 'wagi';
       modules.set(message.id, {
-        module: message.module,
-        entry: message.entry,
+        entry,
         paramIsBig: message.params.map(isBig),
         resultIsBig: message.results.map(isBig),
-        makeImports: importsFactory(message.memory, message.logs === true),
-        wagi: message.abi === 'wagi',
+        args: wagi ? undefined : new ArgsInstances({ module, entry, memory, logs: message.logs === true, plan }, deadline.fuel),
+        wagi: wagi ? wagiInstances(module, plan, deadline.fuel) : undefined,
+        plan,
         env: Object.entries(message.env ?? {}).map(([name, value]) => `${name}=${value}`),
         logs: message.logs === true,
       });
@@ -128,22 +139,21 @@ function payloadOf(slot: number): SharedArrayBuffer | undefined {
 /** Lines logged by the current invocation, written to its payload buffer whatever the outcome. */
 let currentLogs: LogLines | undefined;
 
-function executeWagi(target: LoadedModule, payload: SharedArrayBuffer): void {
+function executeWagi(target: LoadedModule, instances: CleanInstances, payload: SharedArrayBuffer): void {
   const { meta, body } = decodeRequest(payload);
   meta.env = [...target.env, ...meta.env];
   const logs = new LogLines();
   currentLogs = logs;
-  const response = runWagi(target.module, target.entry, meta, body, logs);
+  const response = runWagi(instances, target.entry, meta, body, logs);
   currentLogs = undefined;
   writeResponse(payload, response);
 }
 
-function execute(slot: number): void {
-  const target = loaded(Atomics.load(header, headerIndex(slot, HDR_MODULE)));
-  if (target.wagi) {
+function execute(slot: number, target: LoadedModule): void {
+  if (target.wagi !== undefined) {
     const payload = payloadOf(slot);
     if (payload === undefined) throw new Error('internal: a wagi job without its request');
-    executeWagi(target, payload);
+    executeWagi(target, target.wagi, payload);
     return;
   }
   const paramCount = target.paramIsBig.length;
@@ -157,11 +167,7 @@ function execute(slot: number): void {
     logs = new LogLines();
     currentLogs = logs;
   }
-  const { imports, bind } = target.makeImports(logs);
-  const instance = new WebAssembly.Instance(target.module, imports);
-  bind?.(instance);
-  const entry = instance.exports[target.entry] as (...values: (number | bigint)[]) => unknown;
-  const result = Reflect.apply(entry, undefined, args);
+  const result = (target.args as ArgsInstances).call(args, logs);
   if (logs !== undefined) flushLogs(slot, 0);
   const resultCount = target.resultIsBig.length;
   if (resultCount === 0) return;
@@ -184,10 +190,7 @@ function flushLogs(slot: number, exitCode: number): void {
 
 function writeError(slot: number, error: unknown): void {
   flushLogs(slot, 0);
-  let text: string;
-  if (error instanceof WebAssembly.RuntimeError) text = error.message;
-  else if (error instanceof Error) text = `${error.name}: ${error.message}`;
-  else text = String(error);
+  const text = thrownText(error);
   const start = valueByteOffset(slot);
   const { written } = encoder.encodeInto(text, bytes.subarray(start, start + ERROR_TEXT_MAX_BYTES));
   Atomics.store(header, headerIndex(slot, HDR_ERROR_BYTES), written);
@@ -196,7 +199,8 @@ function writeError(slot: number, error: unknown): void {
 // A guarded call runs inside this script so that vm's watchdog can interrupt it.
 const guarded = new Script('__nanoRunGuarded()');
 let guardedSlot = -1;
-(globalThis as { __nanoRunGuarded?: () => void }).__nanoRunGuarded = () => execute(guardedSlot);
+let guardedTarget: LoadedModule | undefined;
+(globalThis as { __nanoRunGuarded?: () => void }).__nanoRunGuarded = () => execute(guardedSlot, guardedTarget as LoadedModule);
 
 function isScriptTimeout(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
@@ -211,14 +215,20 @@ function run(slot: number): void {
   const guardMs = Atomics.load(header, headerIndex(slot, HDR_GUARD_MS));
   let outcome = SLOT_DONE;
   try {
-    if (guardMs > 0) {
+    const target = loaded(Atomics.load(header, headerIndex(slot, HDR_MODULE)));
+    if (target.plan !== undefined) {
+      // Instrumented: its own fuel checks stop it at the deadline, on this thread, for free.
+      if (guardMs > 0) deadline.start(performance.now(), guardMs);
+      execute(slot, target);
+    } else if (guardMs > 0) {
       guardedSlot = slot;
+      guardedTarget = target;
       guarded.runInThisContext({ timeout: guardMs, displayErrors: false });
     } else {
-      execute(slot);
+      execute(slot, target);
     }
   } catch (error) {
-    if (guardMs > 0 && isScriptTimeout(error)) {
+    if (isFuelStop(error) || (guardMs > 0 && isScriptTimeout(error))) {
       outcome = SLOT_TIMED_OUT;
       flushLogs(slot, 0);
     } else {
@@ -226,6 +236,8 @@ function run(slot: number): void {
       writeError(slot, error);
     }
   }
+  deadline.clear();
+  guardedTarget = undefined;
   times[timeIndex(slot, TIME_END)] = clockMs();
   Atomics.store(own, OWN_CURRENT_SLOT, -1);
   // Fails only if the watchdog revoked the job meanwhile: then nobody waits for this result.
@@ -263,4 +275,5 @@ function serve(): void {
   }
 }
 
+lowerThreadPriority(WORKER_NICENESS);
 serve();

@@ -6,6 +6,7 @@ import type { LogEntry } from './control-api.js';
 import type { DeclaredFunctions } from './declared.js';
 import type { FunctionHost } from './function-host.js';
 import type { Readiness } from './readiness.js';
+import type { ResultHeaders } from './result-headers.js';
 import type { RouteTable } from './route-table.js';
 
 export interface AppOptions {
@@ -25,7 +26,7 @@ export interface AppOptions {
    */
   bodyBudget?: BodyBudget;
   /** Called once per invocation attempt that named an existing function (for `nano logs`). */
-  onInvocation?: (entry: LogEntry) => void;
+  onInvocation?: (invocation: Invocation) => void;
   /** When set, the data plane needs `Authorization: Bearer <execToken>` too. */
   execToken?: string;
   /**
@@ -46,5 +47,11 @@ export interface AppOptions {
   declared?: DeclaredFunctions;
 }
 
-/** The options once createApp has filled in the budget. */
-export type Resolved = AppOptions & { bodyBudget: BodyBudget };
+/**
+ * One invocation, as the data plane records it: a log entry whose time is still the epoch ms number.
+ * Whoever keeps or shows it formats the time (invocation-log.ts `logEntryOf`): most records are never read.
+ */
+export type Invocation = Omit<LogEntry, 'time'> & { timeMs: number };
+
+/** The options once createApp has filled in the budget and picked the response headers' builder. */
+export type Resolved = AppOptions & { bodyBudget: BodyBudget; resultHeaders: ResultHeaders };

@@ -17,6 +17,7 @@ import { assertBearer, requireBearer } from './auth.js';
 import { BodyBudget, OverBudgetError } from './body-budget.js';
 import { errorResponse, internalErrorResponse } from './http-errors.js';
 import { invoke } from './invoke.js';
+import { resultHeaders } from './result-headers.js';
 import { DEFAULT_MAX_BODY_BYTES, defaultBodyBytesInFlight } from './limits.js';
 import { addReadinessRoute } from './readiness.js';
 
@@ -64,13 +65,29 @@ function noRoute(c: Context, options: AppOptions, allowed: readonly string[] = [
   });
 }
 
-/** A request for /exec/<name> with a method other than GET and POST, or a path below it: wagi functions only. */
-async function execWagi(c: Context, options: Resolved): Promise<Response> {
+/**
+ * Every request for /exec/<name>[/rest], in one handler: the only route that matches, so Hono calls it
+ * directly rather than through its middleware chain (compose), and a call that completes synchronously
+ * answers synchronously. Hence the token check here rather than in a middleware.
+ *   GET|HEAD|POST /exec/<name>   any function (invoke.ts: the arguments, or a wagi function's request)
+ *   any other request             a `wagi` function only (any method; /exec/<name>/<rest> is its PATH_INFO)
+ */
+function exec(c: Context, options: Resolved): Response | Promise<Response> {
+  if (options.execToken !== undefined) assertBearer(c, options.execToken);
   const name = c.req.param('name') ?? '';
-  await settling(options, name);
+  const waiting = settling(options, name);
+  if (waiting === undefined) return execNow(c, options, name);
+  return waiting.then(() => execNow(c, options, name));
+}
+
+function execNow(c: Context, options: Resolved, name: string): Response | Promise<Response> {
+  const whole = c.req.path === `/exec/${name}`;
+  // Hono answers HEAD with the GET route's response, its body left out.
+  const method = c.req.method;
+  if (whole && (method === 'GET' || method === 'POST' || method === 'HEAD')) return invoke(c, options, find(options, name));
   const fn = FUNCTION_NAME.test(name) ? options.host.info(name) : undefined;
   // /exec/<name> of a function that takes arguments is served for GET and POST only.
-  if (fn?.abi !== 'wagi') throw noRoute(c, options, fn && c.req.path === `/exec/${name}` ? ['GET', 'HEAD', 'POST'] : []);
+  if (fn?.abi !== 'wagi') throw noRoute(c, options, fn && whole ? ['GET', 'HEAD', 'POST'] : []);
   return invoke(c, options, fn);
 }
 
@@ -82,12 +99,14 @@ export function createApp(appOptions: AppOptions): Hono {
   const options: Resolved = {
     ...appOptions,
     bodyBudget: appOptions.bodyBudget ?? new BodyBudget(defaultBodyBytesInFlight(appOptions.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)),
+    resultHeaders: resultHeaders(appOptions.node),
   };
   const app = new Hono();
 
   const node = options.node;
   if (node) {
-    // Every response but a function's own (invoke() names the revision its call started on).
+    // Every response but a function's own (invoke() names the revision its call started on) and
+    // /exec's, stamped by invoke() and app.onError: a middleware there would cost the hot path.
     const stamp = async (c: Context, next: () => Promise<void>) => {
       c.header('x-nano-node', node.id);
       c.header('x-nano-revision', String(node.revision()));
@@ -139,21 +158,12 @@ export function createApp(appOptions: AppOptions): Hono {
   });
   addReadinessRoute(app, options.readiness);
 
-  if (options.execToken !== undefined) {
-    const guard = requireBearer(options.execToken);
-    app.use('/exec/*', guard);
-    app.use('/stats/*', guard);
-  }
+  // /exec checks the token itself (exec()); the functions' own routes too (below).
+  if (options.execToken !== undefined) app.use('/stats/*', requireBearer(options.execToken));
   options.extend?.(app);
 
-  app.on(['GET', 'POST'], '/exec/:name', (c) => {
-    const name = c.req.param('name');
-    const waiting = settling(options, name);
-    if (waiting === undefined) return invoke(c, options, find(options, name));
-    return waiting.then(() => invoke(c, options, find(options, name)));
-  });
-  app.all('/exec/:name', (c) => execWagi(c, options));
-  app.all('/exec/:name/*', (c) => execWagi(c, options));
+  // Hono's `/exec/:name/*` matches `/exec/<name>` as well: one route for both (exec()).
+  app.all('/exec/:name/*', (c) => exec(c, options));
 
   app.get('/stats/:name', async (c) => {
     await settling(options, c.req.param('name'));
@@ -171,7 +181,9 @@ export function createApp(appOptions: AppOptions): Hono {
     if (!target) throw noRoute(c, options, options.routes.allowedMethods(c.req.path));
     return invoke(c, options, find(options, target.name), target);
   };
-  app.all('*', (c) => {
+  // Whatever no route above serves: a handler for not found rather than a route for `*`, which would
+  // match every path, /exec's too, and send each request through Hono's middleware chain.
+  app.notFound((c) => {
     // The token first: without it, a caller learns nothing about which routes exist.
     if (options.execToken !== undefined) assertBearer(c, options.execToken);
     // `nano dev`: a route nano.yml declares whose function does not serve yet waits for its first build.

@@ -105,7 +105,9 @@ export function applyDeploy(draft: RegistryState, deploy: DeployToApply): Applie
     }
   }
   assertRoutesUnique(draft);
-  draft.deployments.push({ id, at: now, service: request.service, changes });
+  // The history keeps what changed: a redeploy of a project of 10,000 functions that changes one would
+  // otherwise add 10,000 "unchanged" entries to the state, and the state keeps the last 50 deployments.
+  draft.deployments.push({ id, at: now, service: request.service, changes: changes.filter((c) => c.change !== 'unchanged') });
   return changes;
 }
 

@@ -13,6 +13,7 @@ import type { FunctionList, LogEntry, NodeList } from './control-api.js';
 import { parseDeployRequest } from './deploy-request.js';
 import type { BodyBudget } from './body-budget.js';
 import { readBodyLimited } from './read-body.js';
+import { MAX_CONTROL_JSON_BYTES } from './limits.js';
 import type { Platform } from './platform.js';
 
 export interface ControlPlaneOptions {
@@ -26,12 +27,10 @@ export interface ControlPlaneOptions {
 }
 
 const CONTROL_PATHS = ['/deployments', '/deployments/*', '/artifacts/*', '/functions', '/functions/*', '/healthz/nodes'];
-/** Deploy manifests and rollback requests are small; anything larger is refused before it is read whole. */
-const MAX_JSON_BYTES = 1024 * 1024;
 
 async function jsonBody(request: Request): Promise<unknown> {
   const bytes = await readBodyLimited(request, {
-    bytes: MAX_JSON_BYTES,
+    bytes: MAX_CONTROL_JSON_BYTES,
     what: 'the request body',
     hint: 'a deploy manifest is far smaller; check the client',
   });

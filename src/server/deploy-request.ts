@@ -6,6 +6,7 @@
 import { Ajv } from 'ajv';
 import { NanoError } from '../errors.js';
 import type { DeployRequest } from './control-api.js';
+import { MAX_DEPLOY_FUNCTIONS } from './limits.js';
 import { FUNCTION_NAME, HTTP_METHODS, LIMIT_BOUNDS, ROUTE_PATH_PATTERN, reservedPrefixOf } from '../config/index.js';
 
 const NAME = FUNCTION_NAME.source;
@@ -49,7 +50,7 @@ const schema = {
     prune: { type: 'boolean' },
     functions: {
       type: 'array',
-      maxItems: 1000,
+      maxItems: MAX_DEPLOY_FUNCTIONS,
       items: {
         type: 'object',
         additionalProperties: false,
@@ -85,9 +86,12 @@ export function parseDeployRequest(body: unknown): DeployRequest {
       hint: 'deploy with the nano CLI of the same version as the server',
     });
   }
-  const names = body.functions.map((fn) => fn.name);
-  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-  if (duplicate) throw new NanoError('RequestInvalid', `the deploy request names function "${duplicate}" twice`, { value: duplicate });
+  // A set, not indexOf per name: O(n) for the 10,000 functions a deploy may carry.
+  const seen = new Set<string>();
+  for (const { name } of body.functions) {
+    if (seen.has(name)) throw new NanoError('RequestInvalid', `the deploy request names function "${name}" twice`, { value: name });
+    seen.add(name);
+  }
   // The same rule as nano.yml's (config/routes.ts): a client that skipped it may not shadow the platform's own paths.
   for (const fn of body.functions) {
     for (const route of fn.routes) {

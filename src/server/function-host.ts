@@ -4,4 +4,4 @@
  */
 import type { Executor } from '../runtime/index.js';
 
-export type FunctionHost = Pick<Executor, 'info' | 'list' | 'invoke' | 'invokeWagi' | 'stats'>;
+export type FunctionHost = Pick<Executor, 'info' | 'list' | 'invoke' | 'call' | 'invokeWagi' | 'stats'>;

@@ -1,12 +1,13 @@
 /** server: the Hono app (data plane + control plane), the platform behind it, and its socket. */
 export { createApp, type AppOptions } from './app.js';
+export type { Invocation } from './app-options.js';
 export { RouteTable, type RouteTarget } from './route-table.js';
 export { listen, type Listening, type ListenOptions } from './listen.js';
 export { ClientErrors, type ClientErrorCounts, type ClientErrorKind } from './client-errors.js';
 export { statusOf, type ErrorBody } from './http-errors.js';
 export type { FunctionHost } from './function-host.js';
 export { Platform } from './platform.js';
-export { InvocationLog } from './invocation-log.js';
+export { InvocationLog, logEntryOf } from './invocation-log.js';
 export { Readiness, addReadinessRoute, type ReadinessState } from './readiness.js';
 export type { DrainOptions } from './drain.js';
 export type { DrainResult } from './connection-drain.js';

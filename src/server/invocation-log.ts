@@ -6,11 +6,18 @@
  * its own included, so that the logs through any node are the cluster's.
  */
 import type { SharedLog } from '../registry/index.js';
+import type { Invocation } from './app-options.js';
 import type { LogEntry } from './control-api.js';
 
 export const DEFAULT_LOG_CAPACITY = 500;
 
 type Listener = (entry: LogEntry) => void;
+
+/** An invocation as `nano logs` reads it: the time formatted as ISO 8601, here rather than per request. */
+export function logEntryOf(invocation: Invocation): LogEntry {
+  const { timeMs, ...rest } = invocation;
+  return { time: new Date(timeMs).toISOString(), ...rest };
+}
 
 /** An entry from the shared store; one no nano wrote (not JSON) is left out. */
 function parseEntry(json: string): LogEntry | undefined {
@@ -22,7 +29,8 @@ function parseEntry(json: string): LogEntry | undefined {
 }
 
 export class InvocationLog {
-  private readonly entries = new Map<string, LogEntry[]>();
+  /** On one node: the invocations as recorded, formatted when listed. */
+  private readonly entries = new Map<string, Invocation[]>();
   private readonly listeners = new Map<string, Set<Listener>>();
 
   constructor(
@@ -35,19 +43,20 @@ export class InvocationLog {
     });
   }
 
-  append(entry: LogEntry): void {
+  append(invocation: Invocation): void {
     if (this.shared) {
-      this.shared.append(entry.name, JSON.stringify(entry));
+      this.shared.append(invocation.name, JSON.stringify(logEntryOf(invocation)));
       return;
     }
-    let list = this.entries.get(entry.name);
+    let list = this.entries.get(invocation.name);
     if (!list) {
       list = [];
-      this.entries.set(entry.name, list);
+      this.entries.set(invocation.name, list);
     }
-    list.push(entry);
+    list.push(invocation);
     if (list.length > this.capacity) list.splice(0, list.length - this.capacity);
-    this.notify(entry);
+    const listeners = this.listeners.get(invocation.name);
+    if (listeners !== undefined && listeners.size > 0) this.notify(logEntryOf(invocation));
   }
 
   private notify(entry: LogEntry): void {
@@ -62,8 +71,13 @@ export class InvocationLog {
 
   /** Entries at or after `sinceMs` (epoch ms), oldest first, at most `limit` of the newest. */
   async list(name: string, options: { sinceMs?: number; limit?: number } = {}): Promise<LogEntry[]> {
-    const all = this.shared ? await this.sharedEntries(name) : (this.entries.get(name) ?? []);
     const since = options.sinceMs;
+    if (!this.shared) {
+      const all = this.entries.get(name) ?? [];
+      const recent = since === undefined ? all : all.filter((invocation) => invocation.timeMs >= since);
+      return (options.limit === undefined ? recent : recent.slice(-options.limit)).map(logEntryOf);
+    }
+    const all = await this.sharedEntries(name);
     const recent = since === undefined ? all : all.filter((entry) => Date.parse(entry.time) >= since);
     return options.limit === undefined ? [...recent] : recent.slice(-options.limit);
   }

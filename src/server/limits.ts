@@ -6,6 +6,21 @@
 /** Largest request body a wagi function accepts (`--max-body-size`); beyond it, 413. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Most functions one deploy may carry (POST /deployments): one `nano deploy` of a project of 10,000
+ * functions must go through as one atomic commit. The server holds every module of a commit at once
+ * while it checks them (compiled, then dropped: a module is compiled again on its first call).
+ */
+export const MAX_DEPLOY_FUNCTIONS = 10_000;
+
+/**
+ * Largest JSON body of the control plane (a deploy manifest, a rollback request), read whole before it
+ * is parsed. A manifest entry is ~220 bytes (name, sha256, limits, no routes): 10,000 functions make
+ * ~2.2 MB; 8 MiB (the default artifact limit, ~840 bytes a function at 10,000) leaves room for routes
+ * and short descriptions. Only a holder of the control token can send one.
+ */
+export const MAX_CONTROL_JSON_BYTES = 8 * 1024 * 1024;
+
 /** Largest artifact a deploy may upload (`--max-artifact-size`); beyond it, 413. */
 export const DEFAULT_MAX_ARTIFACT_BYTES = 8 * 1024 * 1024;
 

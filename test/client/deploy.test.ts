@@ -5,6 +5,8 @@ import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/build/index.js';
 import { ControlClient, deployBuild, type DeployProgress } from '../../src/client/index.js';
+import { UPLOAD_CONCURRENCY } from '../../src/client/deploy.js';
+import type { BuildManifest } from '../../src/build/manifest.js';
 import { NanoError } from '../../src/errors.js';
 import type { DeployCommitted, DeployRequest } from '../../src/server/control-api.js';
 import { build } from '../helpers/build.js';
@@ -143,5 +145,37 @@ describe('deployBuild', () => {
     const error = await deployBuild(platform.client, { build: built }).catch((caught: unknown) => caught);
     expect((error as NanoError).code).toBe('RemoteError');
     expect(platform.calls).toEqual(['plan']);
+  });
+  it('uploads a few artifacts at a time, every one, and reports them in the order the plan named them', async () => {
+    const built = await project();
+    const template = built.manifest.functions[0]!;
+    const count = UPLOAD_CONCURRENCY * 3 + 1;
+    const artifacts = new Map<string, Uint8Array>();
+    const functions = Array.from({ length: count }, (_, i) => {
+      const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 0, 2, 1, i]); // a custom section makes each distinct
+      artifacts.set(`f${i}`, bytes);
+      return { ...template, name: `f${i}`, artifact: `f${i}.wasm`, sha256: sha256(bytes), size: bytes.length };
+    });
+    const manifest: BuildManifest = { ...built.manifest, functions };
+    let inFlight = 0;
+    let most = 0;
+    const stored = new Set<string>();
+    const app = new Hono()
+      .post('/deployments', (c) => c.json({ id: 'd1', missing: functions.map((fn) => fn.sha256) }))
+      .put('/artifacts/:sha', async (c) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        stored.add(c.req.param('sha'));
+        inFlight--;
+        return c.json({ sha256: c.req.param('sha'), size: 12, created: true }, 201);
+      })
+      .post('/deployments/:id/commit', (c) => c.json({ id: 'd1', functions: [] }));
+    const client = new ControlClient({ url: 'http://fake.test', token: 't', fetch: (request) => Promise.resolve(app.fetch(request)) });
+    const result = await deployBuild(client, { build: { manifest, artifacts } });
+    expect(most).toBe(UPLOAD_CONCURRENCY);
+    expect(stored.size).toBe(count);
+    expect(result.uploaded.map((u) => u.name)).toEqual(functions.map((fn) => fn.name));
+    expect(result.uploadedBytes).toBe(count * 12);
   });
 });

@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAILPOINTS } from '../../src/registry/index.js';
+import { MAX_CONTROL_JSON_BYTES } from '../../src/server/limits.js';
 import type { DeployPlan, FunctionList, VersionList } from '../../src/server/index.js';
 import { build } from '../helpers/build.js';
 import { killStrayProcesses, startCli } from '../helpers/cli-process.js';
@@ -190,7 +191,7 @@ describe('what the server refuses, leaving the registry as it was', () => {
   it('answers 413 for a control-plane JSON body above its limit, even without a Content-Length', async () => {
     const server = await startServer();
     const chunks = (function* () {
-      for (let i = 0; i < 40; i++) yield new Uint8Array(64 * 1024).fill(32);
+      for (let i = 0; i < MAX_CONTROL_JSON_BYTES / (64 * 1024) + 8; i++) yield new Uint8Array(64 * 1024).fill(32);
     })();
     const stream = new ReadableStream({
       pull(controller) {

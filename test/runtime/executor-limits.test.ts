@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NanoError } from '../../src/errors.js';
 import { OverloadedError, createExecutor, type Executor } from '../../src/runtime/index.js';
-import { ANSWER_WAT, STUCK_WAT, artifact, outcome, sleepWat, wat } from './helpers.js';
+import { ANSWER_WAT, STUCK_UNINSTRUMENTED_WAT, artifact, outcome, sleepWat, wat } from './helpers.js';
 
 let executor: Executor;
 
@@ -17,7 +17,7 @@ async function rejection(promise: Promise<unknown>): Promise<NanoError> {
 }
 
 async function deployStuck(timeoutMs = 100): Promise<void> {
-  await executor.deploy(artifact('stuck', { limits: { timeoutMs } }), wat(STUCK_WAT), 1);
+  await executor.deploy(artifact('stuck', { limits: { timeoutMs } }), wat(STUCK_UNINSTRUMENTED_WAT), 1);
 }
 
 async function deployAnswer(): Promise<void> {
@@ -191,7 +191,8 @@ describe('concurrency limit', () => {
 
 describe('queue bound', () => {
   it('answers Overloaded with a retry-after once the queue is full', async () => {
-    executor = createExecutor({ poolSize: 1, queueLimit: 2 });
+    // Every call on the workers: a short call on the main thread needs no queue place (see 'main thread' below).
+    executor = createExecutor({ poolSize: 1, queueLimit: 2, inlineBudgetMs: 0 });
     await executor.deploy(artifact('sleep', { params: ['f64'], results: ['i32'] }), wat(sleepWat()), 1);
     const admitted = [executor.invoke('sleep', [200]), executor.invoke('sleep', [0]), executor.invoke('sleep', [0])];
     const error = await rejection(executor.invoke('sleep', [0]));

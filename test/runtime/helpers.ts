@@ -54,6 +54,14 @@ export function sleepWat(result = 1): string {
 }
 
 export const STUCK_WAT = '(module (func (export "_start") (loop $forever (br $forever))))';
+/**
+ * The same endless loop in a module the instrumentation refuses (an export in
+ * its reserved namespace): it runs as it came, so only the worker's vm guard
+ * or the main thread's watchdog (terminating the worker) can stop it — the
+ * backstops the timeout suite keeps covering.
+ */
+export const STUCK_UNINSTRUMENTED_WAT =
+  '(module (func (export "_start") (loop $forever (br $forever))) (func (export "nano:uninstrumented")))';
 export const ANSWER_WAT = '(module (func (export "_start") (result i32) i32.const 42))';
 
 /** Settles a promise into a value or the error it rejected with, for assertions on both. */

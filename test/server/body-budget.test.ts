@@ -59,6 +59,7 @@ async function serve(): Promise<Served> {
     info: (name) => (name === 'echo' ? ({ name: 'echo', version: 1, abi: 'wagi', routes: [] } as unknown as FunctionInfo) : undefined),
     list: () => [],
     invoke: () => Promise.reject(new Error('not in these tests')),
+    call: () => Promise.reject(new Error('not in these tests')),
     invokeWagi: (_name, request) =>
       new Promise((resolve, reject) => {
         calls.push({ bodyBytes: request.body.length, settle: (outcome) => (outcome === 'ok' ? resolve(OK) : reject(outcome)) });

@@ -22,6 +22,7 @@ const host: FunctionHost = {
   info: (name) => (name === 'sum' ? ({ name: 'sum', version: 1, abi: 'core', routes: [] } as unknown as FunctionInfo) : undefined),
   list: () => [],
   invoke: () => Promise.reject(new Error('not in these tests')),
+  call: () => Promise.reject(new Error('not in these tests')),
   invokeWagi: () => Promise.reject(new Error('not in these tests')),
   stats: () => {
     throw new Error('not in these tests');

@@ -2,14 +2,14 @@
 import type { Hono } from 'hono';
 import { BuildLoader } from '../../src/dev/index.js';
 import { createExecutor, type Executor, type ExecutorOptions } from '../../src/runtime/index.js';
-import { createApp, RouteTable, type AppOptions, type LogEntry } from '../../src/server/index.js';
+import { createApp, RouteTable, type AppOptions, type Invocation } from '../../src/server/index.js';
 import { build } from '../helpers/build.js';
 import { tempProject, type Files } from '../helpers/project.js';
 
 export interface ServedWagi {
   app: Hono;
   executor: Executor;
-  logs: LogEntry[];
+  logs: Invocation[];
   close(): Promise<void>;
 }
 
@@ -22,7 +22,7 @@ export async function serveWagi(
   const executor = createExecutor(options.executor ?? { poolSize: 2 });
   const routes = new RouteTable();
   await new BuildLoader(executor, routes).load(built);
-  const logs: LogEntry[] = [];
+  const logs: Invocation[] = [];
   const app = createApp({ host: executor, routes, onInvocation: (entry) => logs.push(entry), ...options.app });
   return { app, executor, logs, close: () => executor.close() };
 }

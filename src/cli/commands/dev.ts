@@ -8,7 +8,7 @@ import { DEFAULT_DEBOUNCE_MS } from '../../dev/reload-scheduler.js';
 import { DEFAULT_START_TIMEOUT_MS } from '../../server/declared.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../server/limits.js';
 import type { CommandContext, GlobalFlags } from '../context.js';
-import { checkServeFlags, checkWholeNumber } from '../flags.js';
+import { checkServeFlags, checkWholeNumber, INLINE_BUDGET_OPTION } from '../flags.js';
 import type { Output } from '../output.js';
 import { limitsText } from '../format.js';
 
@@ -88,6 +88,7 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         .option('port', { alias: 'p', type: 'number', default: 8000, describe: 'Port to listen on (0 picks a free one)' })
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
         .option('workers', { type: 'number', default: availableParallelism(), describe: 'Worker threads running invocations' })
+        .option('inline-budget', INLINE_BUDGET_OPTION)
         .option('watch', {
           type: 'boolean',
           default: true,
@@ -121,7 +122,7 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         cwd: ctx.io.cwd,
         port: flags.port,
         host: flags.host,
-        executor: { poolSize: flags.workers },
+        executor: { poolSize: flags.workers, inlineBudgetMs: flags['inline-budget'] },
         watch: flags.watch,
         debounceMs: flags.debounce,
         onReload: (report) => printReload(out, report, url),
@@ -130,8 +131,9 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
         // What functions log (platform.log, a wagi function's stderr), prefixed with the function and request id.
         onInvocation: (entry) => {
-          for (const line of entry.lines)
-            out.line(`${out.paint('cyan', entry.name)} ${out.paint('gray', entry.requestId.slice(0, 8))} │ ${line}`);
+          // The whole id, as in x-nano-request-id (`k3x9a2q7-2s`, server/request-id.ts): its first 8 digits name the
+          // process, the same for every call, so a cut to 8 would no longer tell calls apart.
+          for (const line of entry.lines) out.line(`${out.paint('cyan', entry.name)} ${out.paint('gray', entry.requestId)} │ ${line}`);
         },
         onCommand: ({ command, functions }) => out.line(out.paint('gray', `· running \`${command}\` for ${functions.join(', ')}`)),
         maxBodyBytes: flags['max-body-size'],

@@ -22,6 +22,7 @@ import {
   checkServeFlags,
   checkWholeNumber,
   GIB,
+  INLINE_BUDGET_OPTION,
 } from '../flags.js';
 import { maskRegistryUrl } from '../../registry/registry-url.js';
 import { serveUntilDrained } from './server-drain.js';
@@ -74,6 +75,7 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
           describe: 'Bytes of request bodies (wagi bodies and uploads) held at once, all requests together (503 beyond)',
         })
         .option('workers', { type: 'number', default: availableParallelism(), describe: 'Worker threads running invocations' })
+        .option('inline-budget', INLINE_BUDGET_OPTION)
         .option('headers-timeout', {
           type: 'number',
           default: DEFAULT_CONNECTION_LIMITS.headersTimeoutMs,
@@ -136,7 +138,7 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         maxArtifactBytes: flags['max-artifact-size'],
         maxBodyBytes: flags['max-body-size'],
         maxBodyBytesInFlight: flags['max-body-bytes-in-flight'],
-        executor: { poolSize: flags.workers },
+        executor: { poolSize: flags.workers, inlineBudgetMs: flags['inline-budget'] },
         connections: {
           headersTimeoutMs: flags['headers-timeout'],
           requestTimeoutMs: flags['request-timeout'],
