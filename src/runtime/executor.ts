@@ -93,7 +93,7 @@ class NanoExecutor implements Executor {
     // Compile every module first; a refusal of any leaves every function as it was.
     let modules: CheckedModule[];
     try {
-      modules = await Promise.all(items.map((item) => checkModule(item.fn, item.bytes)));
+      modules = items.map((item) => checkModule(item.fn, item.bytes));
     } catch (error) {
       release();
       throw error;
@@ -118,7 +118,7 @@ class NanoExecutor implements Executor {
           if (this.deploying.get(name) !== tokens[index]) return;
           this.deploying.delete(name);
           const compiled = modules[index]!;
-          this.table.install(item.fn, compiled.bytes, item.version, compiled.module, compiled.plan);
+          this.table.install(item.fn, compiled.bytes, item.version, compiled.plan);
         });
         for (const name of options.remove ?? []) this.remove(name);
       },

@@ -75,11 +75,11 @@ export class FunctionTable {
   }
 
   /**
-   * Makes a version of `bytes` the current one of its function; the previous one retires. `module` (compiled
-   * by the deploy's checks) is not kept: the first call compiles `bytes` again (a cold start), so an idle
-   * function holds its bytes and records, no compiled code and no timer.
+   * Makes a version of `bytes` (checked, not compiled: module-checks.ts) the current one of its function; the
+   * previous one retires. The first call compiles it (a cold start), so an idle function holds its bytes and
+   * records, no compiled code and no timer.
    */
-  install(artifact: FunctionArtifact, bytes: Uint8Array, version: number, _module: WebAssembly.Module, plan?: ExecutionPlan): void {
+  install(artifact: FunctionArtifact, bytes: Uint8Array, version: number, plan?: ExecutionPlan): void {
     const next: FunctionVersion = {
       name: artifact.name,
       version,

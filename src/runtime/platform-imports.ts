@@ -14,14 +14,18 @@ import type { Abi, MemoryInfo } from '../build/manifest.js';
 import { importsFor, PLATFORM_MODULE } from '../build/platform-abi.js';
 import type { LogLines } from './payload.js';
 
-/** The imports of `module` the platform cannot supply for its ABI, rendered `env.abort (function)`. */
-export function unsupportedImports(module: WebAssembly.Module, abi: Abi = 'args'): string[] {
+/** An import as a module declares it (the engine's `WebAssembly.Module.imports()` gives this shape too). */
+export interface ImportName {
+  module: string;
+  name: string;
+  kind: string;
+}
+
+/** The imports the platform cannot supply for the ABI, rendered `env.abort (function)`. */
+export function unsupportedImports(imports: readonly ImportName[], abi: Abi = 'args'): string[] {
   const allowed = importsFor(abi);
-  const supported = (i: WebAssembly.ModuleImportDescriptor): boolean =>
-    i.module === allowed.module && allowed.table[i.name]?.kind === i.kind;
-  return WebAssembly.Module.imports(module)
-    .filter((i) => !supported(i))
-    .map((i) => `${i.module}.${i.name} (${i.kind})`);
+  const supported = (i: ImportName): boolean => i.module === allowed.module && allowed.table[i.name]?.kind === i.kind;
+  return imports.filter((i) => !supported(i)).map((i) => `${i.module}.${i.name} (${i.kind})`);
 }
 
 /** True when an args module imports platform.log (its jobs then carry a payload buffer for the lines). */

@@ -20,7 +20,7 @@ describe('FunctionTable', () => {
   it('keeps neither the deploy’s module nor a timer: the first call compiles it', async () => {
     const { functions, loaded } = table();
     const bytes = wat(ANSWER_WAT);
-    functions.install(artifact('answer', { results: ['i32'] }), bytes, 1, await WebAssembly.compile(bytes));
+    functions.install(artifact('answer', { results: ['i32'] }), bytes, 1);
     const version = functions.get('answer')!.current;
     expect(version.module).toBeNull();
     expect(version.timer).toBeUndefined();
@@ -37,7 +37,7 @@ describe('FunctionTable', () => {
   it('drops the module after cacheTtl without calls, and compiles it again on the next call', async () => {
     const { functions, loaded, dropped } = table();
     const bytes = wat(ANSWER_WAT);
-    functions.install(artifact('answer', { results: ['i32'], limits: { cacheTtlMs: 30 } }), bytes, 1, await WebAssembly.compile(bytes));
+    functions.install(artifact('answer', { results: ['i32'], limits: { cacheTtlMs: 30 } }), bytes, 1);
     const version = functions.get('answer')!.current;
     functions.acquire(version);
     await functions.warm(version);
@@ -59,9 +59,8 @@ describe('FunctionTable', () => {
   it('a replaced version that never ran has nothing to drop', async () => {
     const { functions, dropped } = table();
     const bytes = wat(ANSWER_WAT);
-    const module = await WebAssembly.compile(bytes);
-    functions.install(artifact('answer', { results: ['i32'] }), bytes, 1, module);
-    functions.install(artifact('answer', { results: ['i32'] }), bytes, 2, module);
+    functions.install(artifact('answer', { results: ['i32'] }), bytes, 1);
+    functions.install(artifact('answer', { results: ['i32'] }), bytes, 2);
     expect(functions.get('answer')!.current.version).toBe(2);
     expect(dropped).toEqual([]);
     functions.clear();
