@@ -105,6 +105,11 @@ export class Declarations {
     ]);
   }
 
+  /** The host's check, unconditionally: `call $fuel; global.set $fuel`. */
+  private hostCheck(): Uint8Array {
+    return new Uint8Array([0x10, ...encodeU32(this.importedFunctions), 0x24, ...encodeU32(this.importedGlobals + this.definedGlobals)]);
+  }
+
   tableSection(count: number): void {
     const r = this.reader;
     for (let i = 0; i < count; i++) {
@@ -161,6 +166,7 @@ export class Declarations {
     this.mutableGlobals.push(this.importedGlobals + count);
     this.section.bytes(new Uint8Array([I32, 1, 0x41, ...sleb32(INITIAL_FUEL), 0x0b])); // (mut i32) (i32.const INITIAL_FUEL)
     this.context.fuelCheck = this.fuelCheck();
+    this.context.hostCheck = this.hostCheck();
   }
 }
 

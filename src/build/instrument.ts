@@ -59,7 +59,13 @@ export function instrumentModule(bytes: Uint8Array): InstrumentedModule {
 /** One pass over the sections, in order: each learns from the ones before it what it needs (index spaces, the fuel's indices). */
 class Instrumenter {
   private hasStart = false;
-  private readonly context: CodeContext = { importedFunctions: 0, fuelCheck: undefined, dropsData: false, dropsElements: false };
+  private readonly context: CodeContext = {
+    importedFunctions: 0,
+    fuelCheck: undefined,
+    hostCheck: undefined,
+    dropsData: false,
+    dropsElements: false,
+  };
   private readonly out: ByteWriter;
   private readonly section = SECTION_SCRATCH;
   private readonly reader: Rewriter;

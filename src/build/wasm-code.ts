@@ -21,10 +21,15 @@ export interface CodeContext {
   importedFunctions: number;
   /** The fuel check, inserted right after each `loop`'s block type; unset until the fuel global's index is known. */
   fuelCheck: Uint8Array | undefined;
+  /** A call of the host's check whatever the counter says (`call $fuel; global.set $fuel`), before each bulk operation. */
+  hostCheck: Uint8Array | undefined;
   /** Set when the walk meets `data.drop` / `elem.drop`. */
   dropsData: boolean;
   dropsElements: boolean;
 }
+
+/** 0xFC memory.init, memory.copy, memory.fill, table.init, table.copy, table.fill. */
+const BULK_OPERATIONS = new Set([8, 10, 11, 12, 14, 17]);
 
 const hex = (value: number) => `0x${value.toString(16).padStart(2, '0')}`;
 
@@ -217,11 +222,19 @@ export class Rewriter {
       if (count === undefined) return unknown();
       if (sub === 9) context.dropsData = true;
       if (sub === 13) context.dropsElements = true;
+      // One bulk operation over a large memory takes milliseconds, and a loop of them counts one unit a turn:
+      // the clock is read before each (it leaves the operands on the stack as they are).
+      if (BULK_OPERATIONS.has(sub) && context.hostCheck) {
+        this.flush(at);
+        this.out.bytes(context.hostCheck);
+      }
       for (let i = 0; i < count; i++) this.u32();
     } else if (prefix === 0xfd) {
       this.simd(sub, unknown);
     } else {
       // 0xFE, threads: fence has a zero byte; notify, wait and the atomic loads, stores and read-modify-writes a memarg.
+      // A wait blocks inside the engine, where no fuel check runs: no deadline could stop it.
+      if (sub === 0x01 || sub === 0x02) this.fail('it waits on a shared memory (memory.atomic.wait), which no deadline can interrupt', at);
       if (sub === 0x03) this.byte();
       else if (sub <= 0x02 || (sub >= 0x10 && sub <= 0x4e)) this.memarg();
       else unknown();

@@ -4,8 +4,8 @@
  * (clean-instances.ts).
  */
 import type { MemoryInfo } from '../build/manifest.js';
-import { FUEL_IMPORT } from '../build/instrument.js';
-import { CleanInstances, withFuel } from './clean-instances.js';
+import { CleanInstances } from './clean-instances.js';
+import { withFuel } from './fuel.js';
 import type { LogLines } from './payload.js';
 import { importsFactory } from './platform-imports.js';
 import type { ExecutionPlan } from './protocol.js';
@@ -42,9 +42,14 @@ export class ArgsInstances {
         ? () => platformImports(this.sink)
         : () => {
             const made = platformImports(this.sink);
-            return { imports: withFuel(made.imports, fuel, FUEL_IMPORT.module, FUEL_IMPORT.name), bind: made.bind };
+            return { imports: withFuel(made.imports, fuel), bind: made.bind };
           };
     this.instances = new CleanInstances(target.module, makeImports, target.plan);
+  }
+
+  /** True while calls reuse one instance. */
+  recycles(): boolean {
+    return this.instances.recycles();
   }
 
   /** Calls the entry on a clean instance; traps (and the fuel check's stop) propagate. */

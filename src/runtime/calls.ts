@@ -176,10 +176,7 @@ export class Calls {
   ): T | undefined {
     const { name } = entry;
     const { limits } = version.artifact;
-    if (limits.concurrency !== null && entry.outstanding >= limits.concurrency) {
-      entry.stats.recordRejected();
-      throw concurrencyLimit(name, limits.concurrency);
-    }
+    refuseOverConcurrency(entry, limits.concurrency);
     this.table.acquire(version);
     let outcome: InlineOutcome<R>;
     try {
@@ -214,12 +211,8 @@ export class Calls {
     request: JobRequest,
     done: (outcome: Extract<JobOutcome, { kind: 'ok' }>, coldStart: boolean) => T,
   ): Promise<T> {
-    const { name } = entry;
     const { limits } = version.artifact;
-    if (limits.concurrency !== null && entry.outstanding >= limits.concurrency) {
-      entry.stats.recordRejected();
-      throw concurrencyLimit(name, limits.concurrency);
-    }
+    refuseOverConcurrency(entry, limits.concurrency);
     const failure = this.dispatcher.failure;
     if (failure !== undefined) throw new OverloadedError(`no worker can start: ${failure.message}`, RETRY_AFTER_SECONDS);
     if (this.outstanding >= this.capacity) {
@@ -295,4 +288,12 @@ function wagiOnly(name: string): NanoError {
 /** vm's watchdog takes a positive integer of ms; the header holds an int32. */
 function guardMs(timeoutMs: number): number {
   return Math.min(2 ** 31 - 1, Math.max(1, Math.ceil(timeoutMs)));
+}
+
+/** `concurrency` counts the calls in flight on workers; a main-thread call is over before the next is admitted. */
+function refuseOverConcurrency(entry: FunctionEntry, concurrency: number | null): void {
+  if (concurrency !== null && entry.outstanding >= concurrency) {
+    entry.stats.recordRejected();
+    throw concurrencyLimit(entry.name, concurrency);
+  }
 }

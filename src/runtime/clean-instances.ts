@@ -24,6 +24,11 @@ export class CleanInstances {
     this.freshOnly = plan?.recyclable !== true;
   }
 
+  /** True while calls reuse one instance (false for a module that gets a new instance per call). */
+  recycles(): boolean {
+    return !this.freshOnly;
+  }
+
   /** Runs `body` on a clean instance; whatever it throws (a trap, a stop) propagates after the reset. */
   run<T>(body: (instance: WebAssembly.Instance) => T): T {
     const kept = this.idle;
@@ -54,16 +59,4 @@ export class CleanInstances {
     }
     return captured;
   }
-}
-
-/** A thrown value as the trap message callers see (the same on the main thread and in a worker). */
-export function thrownText(error: unknown): string {
-  if (error instanceof WebAssembly.RuntimeError) return error.message;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
-
-/** The fuel check's import, for a module that was instrumented. */
-export function withFuel(imports: WebAssembly.Imports, fuel: () => number, module: string, name: string): WebAssembly.Imports {
-  return { ...imports, [module]: { [name]: fuel } };
 }

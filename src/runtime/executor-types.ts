@@ -71,8 +71,8 @@ export interface RuntimeHealth {
   /** Calls admitted and not finished (running, queued or loading their module). */
   outstanding: number;
   functions: number;
-  /** Calls run on the main thread (inline-runner.ts), and those of them run again on a worker (over the budget). */
-  mainThread: { calls: number; rerun: number };
+  /** Calls started on the main thread (inline-runner.ts), and those of them run again on a worker (over the budget). */
+  mainThread: { attempts: number; rerun: number };
 }
 
 export interface DeployItem {

@@ -3,9 +3,9 @@
  * `FunctionVersion`; swapping `entry.current` is the atomic switch: calls
  * admitted before it hold the old version and finish on it, and the old module
  * is let go once its last call ends. A version's module is compiled on the
- * main thread on its first call (the deploy compiled it only to check it, and
- * let it go: a node holds 10,000 functions, most of them idle, and a compiled
- * module costs ~16 KB of native memory even for a tiny one), and handed to the
+ * main thread on its first call (the deploy only validated it: a node holds
+ * 10,000 functions, most of them idle, and a compiled module costs ~16 KB of
+ * native memory even for a tiny one), and handed to the
  * workers; after `cacheTtl` without calls it is dropped everywhere and the
  * next call is a cold start again. A version without a module has no timer.
  */

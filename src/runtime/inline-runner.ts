@@ -15,7 +15,8 @@
  * engine out of memory) is re-run on a worker, whose answer is authoritative.
  */
 import { ArgsInstances } from './args-instances.js';
-import { thrownText, type CleanInstances } from './clean-instances.js';
+import type { CleanInstances } from './clean-instances.js';
+import { thrownText } from './runtime-errors.js';
 import { runWagi, wagiInstances } from './wasi-host.js';
 import { Deadline, isFuelStop } from './fuel.js';
 import { LogLines, type WagiResponse } from './payload.js';
@@ -43,7 +44,8 @@ type InlineTarget = (
 export class InlineRunner {
   private readonly deadline = new Deadline();
   private readonly targets = new Map<number, InlineTarget>();
-  private calls = 0;
+  /** Calls started here, those re-run on a worker included. */
+  private attempts = 0;
   private rerun = 0;
 
   /** `budgetMs` 0 turns main-thread execution off. */
@@ -71,14 +73,18 @@ export class InlineRunner {
     this.targets.delete(id);
   }
 
-  /** True when a call of the module may run here now. */
+  /**
+   * True when a call of the module may run here now: not held on the workers, and recycled — a module that
+   * needs a new instance per call would have it made here, unmetered (a large memory allocated and filled).
+   */
   accepts(moduleId: number): boolean {
     const target = this.targets.get(moduleId);
-    return target !== undefined && (target.workersUntil === 0 || target.workersUntil <= Date.now());
+    if (target === undefined || !target.instances.recycles()) return false;
+    return target.workersUntil === 0 || target.workersUntil <= Date.now();
   }
 
-  counts(): { calls: number; rerun: number } {
-    return { calls: this.calls, rerun: this.rerun };
+  counts(): { attempts: number; rerun: number } {
+    return { attempts: this.attempts, rerun: this.rerun };
   }
 
   runArgs(moduleId: number, args: (number | bigint)[], timeoutMs: number): InlineOutcome<unknown> {
@@ -106,7 +112,7 @@ export class InlineRunner {
 
   private attempt<T>(target: InlineTarget, timeoutMs: number, logs: LogLines | undefined, call: () => T): InlineOutcome<T> {
     const ownTimeout = timeoutMs <= this.budgetMs;
-    this.calls++;
+    this.attempts++;
     const started = performance.now();
     this.deadline.start(started, ownTimeout ? timeoutMs : this.budgetMs);
     try {

@@ -19,8 +19,6 @@ export interface CheckedModule {
   /** What the runtime runs: the instrumented module, or the artifact's own when the pass could not handle it. */
   bytes: Uint8Array;
   plan: ExecutionPlan | undefined;
-  /** Why the module is not instrumented or not recycled ('' when it is both), for `nano info` and the logs. */
-  note: string;
 }
 
 /**
@@ -73,17 +71,10 @@ function instrumented(bytes: Uint8Array): CheckedModule {
     result = instrumentModule(bytes);
   } catch (error) {
     if (!(error instanceof InstrumentError)) throw error;
-    return { bytes, plan: undefined, note: `not instrumented: ${error.message}` };
+    return { bytes, plan: undefined };
   }
-  if (!WebAssembly.validate(result.bytes)) {
-    return { bytes, plan: undefined, note: `not instrumented: the instrumented module did not validate (${engineError(result.bytes)})` };
-  }
-  const recyclable = result.notRecyclable.length === 0;
-  return {
-    bytes: result.bytes,
-    plan: { state: result.state, recyclable },
-    note: recyclable ? '' : `a fresh instance per call: ${result.notRecyclable.join('; ')}`,
-  };
+  if (!WebAssembly.validate(result.bytes)) return { bytes, plan: undefined };
+  return { bytes: result.bytes, plan: { state: result.state, recyclable: result.notRecyclable.length === 0 } };
 }
 
 /** The engine's words for what is wrong with bytes WebAssembly.validate refused (validate says only no). */

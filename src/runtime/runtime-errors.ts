@@ -54,3 +54,10 @@ export function logLinesOf(error: unknown): string[] {
   const lines = (error as { [LOG_LINES]?: unknown } | null)?.[LOG_LINES];
   return Array.isArray(lines) ? (lines as string[]) : [];
 }
+
+/** A thrown value as the trap message callers see (the same on the main thread and in a worker). */
+export function thrownText(error: unknown): string {
+  if (error instanceof WebAssembly.RuntimeError) return error.message;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

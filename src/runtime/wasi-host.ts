@@ -25,8 +25,8 @@ import { ConsoleStdout, WASI, WASIProcExit } from '@bjorn3/browser_wasi_shim';
 import type { WagiMeta, WagiResponse } from './payload.js';
 import type { LogLines } from './payload.js';
 import { Collector, StderrLines, Stdin } from './wasi-stdio.js';
-import { FUEL_IMPORT } from '../build/instrument.js';
-import { CleanInstances, withFuel } from './clean-instances.js';
+import { CleanInstances } from './clean-instances.js';
+import { withFuel } from './fuel.js';
 import type { ExecutionPlan } from './protocol.js';
 
 const ERRNO_SUCCESS = 0;
@@ -114,7 +114,7 @@ function writeStdio(target: ConsoleStdout, memory: ArrayBuffer, iovs: number, io
  * thread's shared WASI host (plus the fuel check when it was instrumented).
  */
 export function wagiInstances(module: WebAssembly.Module, plan: ExecutionPlan | undefined, fuel: () => number): CleanInstances {
-  const imports = plan === undefined ? host().imports : withFuel(host().imports, fuel, FUEL_IMPORT.module, FUEL_IMPORT.name);
+  const imports = plan === undefined ? host().imports : withFuel(host().imports, fuel);
   return new CleanInstances(module, () => ({ imports }), plan);
 }
 

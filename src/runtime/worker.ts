@@ -16,7 +16,8 @@ import { claimJob } from './job-ring.js';
 import { runWagi, wagiInstances } from './wasi-host.js';
 import { decodeRequest, LogLines, writeResponse } from './payload.js';
 import { ArgsInstances } from './args-instances.js';
-import { thrownText, type CleanInstances } from './clean-instances.js';
+import type { CleanInstances } from './clean-instances.js';
+import { thrownText } from './runtime-errors.js';
 import { Deadline, isFuelStop } from './fuel.js';
 import { lowerThreadPriority, WORKER_NICENESS } from './thread-priority.js';
 import {

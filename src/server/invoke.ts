@@ -115,6 +115,7 @@ function call(options: Resolved, fn: FunctionInfo, attempt: Attempt, args: WasmV
 }
 
 function respond(options: Resolved, attempt: Attempt, result: InvokeResult): Response {
+  const response = new Response(result.value, { headers: options.resultHeaders(result, attempt.requestId, attempt.revision) });
   attempt.record(200, 'ok', result.version, result.durationMs, result.logs);
-  return new Response(result.value, { headers: options.resultHeaders(result, attempt.requestId, attempt.revision) });
+  return response;
 }

@@ -9,7 +9,7 @@ export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 /**
  * Most functions one deploy may carry (POST /deployments): one `nano deploy` of a project of 10,000
  * functions must go through as one atomic commit. The server holds every module of a commit at once
- * while it checks them (compiled, then dropped: a module is compiled again on its first call).
+ * while it checks them (validated, not compiled: a module is compiled on its first call).
  */
 export const MAX_DEPLOY_FUNCTIONS = 10_000;
 

@@ -51,6 +51,21 @@ describe('a call that runs too long is stopped by the host', () => {
     expect(() => exports._start!()).toThrow(host.error);
   });
 
+  it('asks the host before every bulk operation, which may take milliseconds on its own', async () => {
+    const { host, imports } = meteredHost(1000);
+    const exports = await instrumented(
+      `(module (memory 1) (table 4 funcref) (elem declare func $f) (func $f)
+         (func (export "bulk")
+           (memory.fill (i32.const 0) (i32.const 1) (i32.const 100))
+           (memory.copy (i32.const 200) (i32.const 0) (i32.const 100))
+           (table.fill (i32.const 0) (ref.func $f) (i32.const 2))
+           (table.copy (i32.const 2) (i32.const 0) (i32.const 2))))`,
+      imports,
+    );
+    exports.bulk!();
+    expect(host.calls).toBe(4); // the entry's check has fuel left: only the four bulk operations ask
+  });
+
   it('charges one unit per loop iteration and function entry', async () => {
     const { host, imports } = meteredHost(1000);
     const exports = await instrumented(

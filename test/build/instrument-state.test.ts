@@ -108,6 +108,12 @@ describe('modules the pass refuses', () => {
     ['an unknown opcode', withBody([0xff]), /unknown opcode 0xff at byte 23/],
     // A catch_all could catch the fuel check's stop and loop on: such a module runs uninstrumented, on a worker.
     ['a catch of exceptions (try)', wat(EXCEPTIONS), /catches exceptions/],
+    // A wait blocks inside the engine, where no fuel check runs (on a shared memory; the opcode is refused whatever the memory).
+    [
+      'a wait (memory.atomic.wait32)',
+      wat('(module (memory 1 1) (func (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))))'),
+      /waits on a shared memory/,
+    ],
     ['a GC prefix opcode', withBody([0xfb, 0x00]), /unknown opcode 0xfb/],
     ['an unassigned SIMD opcode', withBody([0xfd, 0x9a, 0x01]), /unknown instruction 0xfd 154/],
     ['a GC struct type', new Uint8Array([...header, 1, 3, 1, 0x5f, 0]), /unsupported type form 0x5f/],

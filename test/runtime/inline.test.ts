@@ -42,10 +42,10 @@ describe('main thread', () => {
     await executor.invoke('answer'); // the cold start loads it
     let slowDone = false;
     const slow = executor.invoke('sleep', [300]).then(() => (slowDone = true));
-    const before = executor.health().mainThread.calls;
+    const before = executor.health().mainThread.attempts;
     expect((await executor.invoke('answer')).value).toBe('42');
     expect(slowDone).toBe(false);
-    expect(executor.health().mainThread.calls).toBeGreaterThan(before);
+    expect(executor.health().mainThread.attempts).toBeGreaterThan(before);
     await slow;
   });
 
@@ -62,9 +62,9 @@ describe('main thread', () => {
     expect(executor.health().mainThread.rerun).toBe(1);
     expect(executor.stats('wait')).toMatchObject({ invocations: 2, errors: 0, timeouts: 0 });
     // It stays on the workers for a while: the next call is not tried on the main thread.
-    const calls = executor.health().mainThread.calls;
+    const calls = executor.health().mainThread.attempts;
     expect((await executor.invoke('wait', [0])).value).toBe('7');
-    expect(executor.health().mainThread.calls).toBe(calls);
+    expect(executor.health().mainThread.attempts).toBe(calls);
   });
 
   it('stops a call at its own timeout when that is shorter than the budget', async () => {
@@ -74,14 +74,27 @@ describe('main thread', () => {
     expect(await codeOf(executor.invoke('sleep', [0]))).toBe('answered'); // loads the pool's copy too
     expect(await codeOf(executor.invoke('stuck'))).toBe('FunctionTimeout'); // cold: on a worker
     const { spawned } = executor.health();
-    const calls = executor.health().mainThread.calls;
+    const calls = executor.health().mainThread.attempts;
     // Guarded for a while after a timeout, so a fresh deploy shows the main-thread case.
     await executor.deploy(artifact('stuck', { limits: { timeoutMs: 20 } }), wat(STUCK_WAT), 2);
     await executor.invoke('sleep', [0]);
     expect(await codeOf(executor.invoke('stuck'))).toBe('FunctionTimeout');
     expect(await codeOf(executor.invoke('stuck'))).toBe('FunctionTimeout');
-    expect(executor.health().mainThread.calls).toBeGreaterThan(calls);
+    expect(executor.health().mainThread.attempts).toBeGreaterThan(calls);
     expect(executor.health().spawned).toBe(spawned);
+  });
+
+  it('leaves a module that needs a new instance per call to the workers', async () => {
+    executor = createExecutor({ poolSize: 1 });
+    // A start function: instantiation may have effects, so the module is never recycled (and a new instance
+    // made on the main thread would be unmetered work there).
+    const source =
+      '(module (global $g (mut i32) (i32.const 0)) (func $init (global.set $g (i32.const 41))) (start $init) (func (export "_start") (result i32) (i32.add (global.get $g) (i32.const 1))))';
+    await executor.deploy(artifact('started', { results: ['i32'] }), wat(source), 1);
+    expect((await executor.invoke('started')).value).toBe('42'); // the cold start loads it
+    const { attempts } = executor.health().mainThread;
+    for (let i = 0; i < 3; i++) expect((await executor.invoke('started')).value).toBe('42');
+    expect(executor.health().mainThread.attempts).toBe(attempts);
   });
 });
 
