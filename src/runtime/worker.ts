@@ -18,7 +18,7 @@ import { decodeRequest, LogLines, writeResponse } from './payload.js';
 import { ArgsInstances } from './args-instances.js';
 import type { CleanInstances } from './clean-instances.js';
 import { thrownText } from './runtime-errors.js';
-import { Deadline, isFuelStop } from './fuel.js';
+import { Deadline, isFuelStop, WORKER_YIELD_EVERY_MS } from './fuel.js';
 import { lowerThreadPriority, WORKER_NICENESS } from './thread-priority.js';
 import {
   CTL_RESULTS_PENDING,
@@ -80,7 +80,7 @@ const modules = new Map<number, LoadedModule>();
 const payloads = new Map<number, SharedArrayBuffer>();
 const encoder = new TextEncoder();
 /** The running call's deadline, read by instrumented modules' fuel checks. */
-const deadline = new Deadline();
+const deadline = new Deadline({ yieldEveryMs: WORKER_YIELD_EVERY_MS });
 let controlSeen = 0;
 
 const isBig = (type: ValueType): boolean => type === 'i64';
