@@ -10,6 +10,7 @@
 import type { FunctionArtifact } from '../build/manifest.js';
 import { describeAllowedImports } from '../build/platform-abi.js';
 import { InstrumentError, instrumentModule } from '../build/instrument.js';
+import { engineRefusal } from '../build/inspect.js';
 import { readWasmLayout, WasmFormatError } from '../build/wasm-reader.js';
 import { unsupportedImports, type ImportName } from './platform-imports.js';
 import { MAX_VALUES, type ExecutionPlan } from './protocol.js';
@@ -34,7 +35,8 @@ export function checkModule(fn: FunctionArtifact, bytes: Uint8Array): CheckedMod
     throw deployRefused(name, `its entry has more than ${MAX_VALUES} parameters or results`);
   }
   const copy = bytes.slice();
-  if (!WebAssembly.validate(copy)) throw deployRefused(name, `the artifact is not valid WebAssembly (${engineError(copy)})`);
+  const refusal = engineRefusal(copy);
+  if (refusal !== undefined) throw deployRefused(name, `the artifact is not valid WebAssembly (${refusal})`);
   const { imports, exports } = declared(copy);
   const abi = fn.abi ?? 'args';
   const unsupported = unsupportedImports(imports, abi);
@@ -75,14 +77,4 @@ function instrumented(bytes: Uint8Array): CheckedModule {
   }
   if (!WebAssembly.validate(result.bytes)) return { bytes, plan: undefined };
   return { bytes: result.bytes, plan: { state: result.state, recyclable: result.notRecyclable.length === 0 } };
-}
-
-/** The engine's words for what is wrong with bytes WebAssembly.validate refused (validate says only no). */
-function engineError(bytes: Uint8Array): string {
-  try {
-    new WebAssembly.Module(bytes);
-    return 'refused by the engine';
-  } catch (cause) {
-    return (cause instanceof Error ? cause.message : String(cause)).replace(/^WebAssembly\.Module\(\): /, '');
-  }
 }
