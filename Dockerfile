@@ -16,10 +16,13 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY schema ./schema
 COPY templates ./templates
+COPY console ./console
 RUN npm run build && npm prune --omit=dev
 
 FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production
+# A container's stdout goes to a log collector: one JSON object per line (--log-format json).
+ENV NANO_LOG_FORMAT=json
 WORKDIR /app
 # What the npm package ships (package.json "files"), and its runtime dependencies.
 COPY --from=build /app/package.json ./
@@ -27,6 +30,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/schema ./schema
 COPY --from=build /app/templates ./templates
+COPY --from=build /app/console ./console
 RUN mkdir -p /var/lib/nano && chown node:node /var/lib/nano
 # Not root: a function is sandboxed by the runtime, and the process needs no privilege either.
 USER node

@@ -19,6 +19,27 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // console/ is the web console's page: plain browser JavaScript (ES modules), uPlot loaded as a global.
+    files: ['console/**'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'EventSource',
+          'Node',
+          'URL',
+          'URLSearchParams',
+          'getComputedStyle',
+          'setTimeout',
+          'clearTimeout',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // bench/ is plain Node JavaScript: Node's globals (the `globals` package is not installed, so listed here).
     files: ['bench/**'],
     languageOptions: {

@@ -42,6 +42,21 @@ export const targets = {
     args: ['dist/bin.js', 'dev', '-c', 'examples/nano.yml', '--port', '0', '--host', '127.0.0.1', '--no-watch', '--inline-budget', '0'],
     check: ANSWER,
   }),
+  // The same `answer` with /metrics counting every call (the default), and with --no-metrics (metrics-cost).
+  'nano-metrics': () => ({
+    key: 'nano-metrics',
+    label: '(on) nano dev, metrics on',
+    command: node,
+    args: ['dist/bin.js', 'dev', '-c', 'examples/nano.yml', '--port', '0', '--host', '127.0.0.1', '--no-watch'],
+    check: ANSWER,
+  }),
+  'nano-no-metrics': () => ({
+    key: 'nano-no-metrics',
+    label: '(off) nano dev --no-metrics',
+    command: node,
+    args: ['dist/bin.js', 'dev', '-c', 'examples/nano.yml', '--port', '0', '--host', '127.0.0.1', '--no-watch', '--no-metrics'],
+    check: ANSWER,
+  }),
   // The wagi template's echo function (templates/wagi/functions/echo.wat), served by nano dev.
   'nano-wagi': () => ({
     key: 'nano-wagi',

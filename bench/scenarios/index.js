@@ -10,6 +10,7 @@ import * as cliStart from './cli-start.js';
 import * as scaleOut from './scale-out.js';
 import * as manyFunctions from './many-functions.js';
 import * as recycleCost from './recycle-cost.js';
+import * as metricsCost from './metrics-cost.js';
 
 export const scenarios = [
   throughput,
@@ -22,4 +23,5 @@ export const scenarios = [
   scaleOut,
   manyFunctions,
   recycleCost,
+  metricsCost,
 ];

@@ -4,10 +4,22 @@
  */
 
 /**
- * Paths the platform serves itself (data plane, control plane, health — /healthz/nodes among them — and
- * the seed's /register): no function route may be one of them or lie under one.
+ * Paths the platform serves itself (data plane, control plane, health — /healthz/nodes among them —, the
+ * seed's /register, the Prometheus /metrics and the console under /_nano): no function route may be one of
+ * them or lie under one.
  */
-export const RESERVED_PREFIXES = ['/exec', '/stats', '/healthz', '/functions', '/deployments', '/artifacts', '/register', '/logs'] as const;
+export const RESERVED_PREFIXES = [
+  '/exec',
+  '/stats',
+  '/healthz',
+  '/functions',
+  '/deployments',
+  '/artifacts',
+  '/register',
+  '/logs',
+  '/metrics',
+  '/_nano',
+] as const;
 
 /** The reserved prefix `path` is or lies under, or undefined when a function may take it. */
 export function reservedPrefixOf(path: string): string | undefined {

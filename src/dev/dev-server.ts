@@ -5,6 +5,7 @@
  * restart. Given the configuration, the socket opens before the first build is
  * loaded, and a request for a declared function waits for it (declared-project.ts).
  */
+import type { Hono } from 'hono';
 import type { ResolvedConfig } from '../config/index.js';
 import { createExecutor, type Executor, type ExecutorOptions } from '../runtime/index.js';
 import { ClientErrors, createApp, listen, RouteTable, type Invocation } from '../server/index.js';
@@ -26,6 +27,8 @@ export interface DevServerOptions {
    */
   project?: ResolvedConfig;
   startTimeoutMs?: number;
+  /** Adds routes ahead of the functions' own (the console, /metrics). */
+  extend?: (app: Hono, context: { executor: Executor }) => void;
 }
 
 export interface DevServer {
@@ -57,6 +60,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     maxBodyBytes: options.maxBodyBytes,
     declared,
     readiness: declared.readiness,
+    extend: options.extend && ((app) => options.extend?.(app, { executor })),
   });
   let listening;
   try {

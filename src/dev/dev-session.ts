@@ -16,7 +16,7 @@ import { resolveConfig, type ResolvedConfig } from '../config/index.js';
 import { ProblemsError } from '../errors.js';
 import type { ExecutorOptions } from '../runtime/index.js';
 import { ContentFilter } from './content-filter.js';
-import { startDevServer, type DevServer } from './dev-server.js';
+import { startDevServer, type DevServer, type DevServerOptions } from './dev-server.js';
 import type { ServedFunction } from './load-build.js';
 import { watchProject, type ProjectWatcher } from './project-watcher.js';
 import { DEFAULT_DEBOUNCE_MS, ReloadScheduler, type ChangeBatch } from './reload-scheduler.js';
@@ -43,6 +43,8 @@ export interface DevSessionOptions {
   /** A bug: a request or a reload failed in a way nano did not foresee. Serving goes on. */
   onInternalError?: (error: unknown) => void;
   onInvocation?: (invocation: Invocation) => void;
+  /** Adds routes ahead of the functions' own (the console, /metrics). */
+  extend?: DevServerOptions['extend'];
   /** A function's `build:` command starts, at the first build or a reload. */
   onCommand?: BuildOptions['onCommand'];
   maxBodyBytes?: number;
@@ -92,6 +94,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     maxBodyBytes: options.maxBodyBytes,
     project: config,
     startTimeoutMs: options.startTimeoutMs,
+    extend: options.extend,
   });
   const loaded = (report: ReloadReport) => {
     // What serves now, and why a declared function does not: the requests waiting for the first build go on.

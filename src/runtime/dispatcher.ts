@@ -139,8 +139,12 @@ export class Dispatcher {
     return this.pool.failure;
   }
 
-  health(): PoolHealth {
-    return this.pool.health();
+  /** The pool's threads, and the calls waiting for one: in the ring, or for a payload buffer (read for /metrics). */
+  health(): PoolHealth & { queued: number } {
+    const { header } = this.views;
+    let queued = this.payloads.waitingCount;
+    for (const slot of this.pending) if (Atomics.load(header, headerIndex(slot, HDR_STATE)) === SLOT_QUEUED) queued++;
+    return { ...this.pool.health(), queued };
   }
 
   loadModule(message: LoadMessage): void {

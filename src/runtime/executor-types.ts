@@ -73,6 +73,12 @@ export interface RuntimeHealth {
   functions: number;
   /** Calls started on the main thread (inline-runner.ts), and those of them run again on a worker (over the budget). */
   mainThread: { attempts: number; rerun: number };
+  /** Active workers running a call now (the others of `workers.active` are idle). */
+  busy: number;
+  /** Calls waiting for a worker: in the job ring, or for a payload buffer. */
+  queued: number;
+  /** Workers started to replace one that timed out or crashed (`spawned` less the first pool and its spare). */
+  restarts: number;
 }
 
 export interface DeployItem {
@@ -119,6 +125,8 @@ export interface Executor {
   /** Runs one invocation of a `wagi` function; rejects with a NanoError as `invoke` does. */
   invokeWagi(name: string, request: WagiRequest): Promise<WagiResult>;
   stats(name: string): FunctionStats;
+  /** Calls of the function admitted and not finished, over all its versions (what `concurrency` limits); 0 if unknown. */
+  inFlight(name: string): number;
   health(): RuntimeHealth;
   /** Rejects pending calls and ends every worker thread and timer. */
   close(): Promise<void>;

@@ -150,14 +150,21 @@ class NanoExecutor implements Executor {
   }
 
   health(): RuntimeHealth {
-    const { active, spare, stopping, spawned } = this.dispatcher.health();
+    const { active, spare, stopping, spawned, busy, queued, restarts } = this.dispatcher.health();
     return {
       workers: { active, spare, stopping },
       spawned,
       outstanding: this.calls.outstanding,
       functions: this.table.names().length,
       mainThread: this.inline.counts(),
+      busy,
+      queued,
+      restarts,
     };
+  }
+
+  inFlight(name: string): number {
+    return this.table.get(name)?.outstanding ?? 0;
   }
 
   invoke(name: string, args: readonly RawArg[] = []): Promise<InvokeResult> {

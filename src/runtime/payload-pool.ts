@@ -84,6 +84,11 @@ export class PayloadPool {
     return response;
   }
 
+  /** Jobs waiting for a buffer. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
   /** Takes every waiting slot out of line, oldest first. */
   drainWaiting(): number[] {
     return this.waiting.splice(0);

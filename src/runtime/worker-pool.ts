@@ -42,6 +42,10 @@ export interface PoolHealth {
   stopping: number;
   /** Threads started since the pool was created (each replacement adds one). */
   spawned: number;
+  /** Active threads running a call now (the others wait for one). */
+  busy: number;
+  /** Threads started to replace one that was stopped or crashed: `spawned` less the first pool and its spare. */
+  restarts: number;
 }
 
 export interface WorkerPoolOptions {
@@ -100,8 +104,18 @@ export class WorkerPool {
   }
 
   health(): PoolHealth {
-    const health: PoolHealth = { active: 0, spare: 0, stopping: 0, spawned: this.nextId };
-    for (const w of this.workers.values()) health[w.role]++;
+    const health: PoolHealth = {
+      active: 0,
+      spare: 0,
+      stopping: 0,
+      spawned: this.nextId,
+      busy: 0,
+      restarts: Math.max(0, this.nextId - this.size - 1),
+    };
+    for (const w of this.workers.values()) {
+      health[w.role]++;
+      if (w.role === 'active' && Atomics.load(w.own, OWN_CURRENT_SLOT) >= 0) health.busy++;
+    }
     return health;
   }
 

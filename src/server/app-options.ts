@@ -6,6 +6,7 @@ import type { LogEntry } from './control-api.js';
 import type { DeclaredFunctions } from './declared.js';
 import type { FunctionHost } from './function-host.js';
 import type { Readiness } from './readiness.js';
+import type { TraceContext } from './trace-context.js';
 import type { ResultHeaders } from './result-headers.js';
 import type { RouteTable } from './route-table.js';
 
@@ -50,8 +51,9 @@ export interface AppOptions {
 /**
  * One invocation, as the data plane records it: a log entry whose time is still the epoch ms number.
  * Whoever keeps or shows it formats the time (invocation-log.ts `logEntryOf`): most records are never read.
+ * Its span (`trace`, and `startMs`, when the attempt began, in epoch ms) is for the trace exporter, not the log.
  */
-export type Invocation = Omit<LogEntry, 'time'> & { timeMs: number };
+export type Invocation = Omit<LogEntry, 'time'> & { timeMs: number; trace?: TraceContext; startMs?: number };
 
 /** The options once createApp has filled in the budget and picked the response headers' builder. */
 export type Resolved = AppOptions & { bodyBudget: BodyBudget; resultHeaders: ResultHeaders };

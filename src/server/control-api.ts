@@ -139,6 +139,10 @@ export interface LogEntry {
   outcome: Outcome;
   /** Lines the function logged, and the error message for failed calls. */
   lines: string[];
+  /** The module was compiled or handed to the workers for this call (absent from older servers). */
+  coldStart?: boolean;
+  /** The W3C trace id of the request (`traceparent`), given or generated (absent from older servers). */
+  traceId?: string;
 }
 
 export interface NodeList {

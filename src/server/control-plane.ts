@@ -4,12 +4,12 @@
  * guard when the server has a token.
  */
 import type { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { parseDuration } from '../config/index.js';
 import { NanoError } from '../errors.js';
 import { isSha256 } from '../registry/index.js';
-import { requireBearer } from './auth.js';
-import type { FunctionList, LogEntry, NodeList } from './control-api.js';
+import { audited, auditedBearer, type ControlActionObserver } from './control-action.js';
+import type { DeployCommitted, FunctionList, NodeList } from './control-api.js';
+import { streamLogs } from './log-stream.js';
 import { parseDeployRequest } from './deploy-request.js';
 import type { BodyBudget } from './body-budget.js';
 import { readBodyLimited } from './read-body.js';
@@ -24,6 +24,8 @@ export interface ControlPlaneOptions {
   maxArtifactBytes: number;
   /** The data plane's budget of body bytes in flight: an upload holds its bytes until they are stored. */
   bodyBudget: BodyBudget;
+  /** Told of every deploy, upload, rollback, removal and refused token (the log, the metrics). */
+  onAction?: ControlActionObserver;
 }
 
 const CONTROL_PATHS = ['/deployments', '/deployments/*', '/artifacts/*', '/functions', '/functions/*', '/healthz/nodes'];
@@ -50,10 +52,18 @@ function sinceOf(query: string | undefined): number | undefined {
   return Date.now() - ms;
 }
 
+/** What a deploy changed, as the log names it: `add v2, hello v1` (at most 10, then how many more). */
+function deployedFunctions(done: DeployCommitted): string {
+  const changed = done.functions.filter((fn) => fn.change !== 'unchanged');
+  const named = changed.slice(0, 10).map((fn) => (fn.change === 'removed' ? `${fn.name} removed` : `${fn.name} v${fn.version}`));
+  if (changed.length > 10) named.push(`and ${changed.length - 10} more`);
+  return named.length === 0 ? 'no changes' : named.join(', ');
+}
+
 export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
-  const { platform } = options;
+  const { platform, onAction } = options;
   if (options.token !== undefined) {
-    const guard = requireBearer(options.token);
+    const guard = auditedBearer(options.token, onAction);
     for (const path of CONTROL_PATHS) app.use(path, guard);
   }
 
@@ -62,20 +72,31 @@ export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
   app.put('/artifacts/:sha256', async (c) => {
     const sha256 = c.req.param('sha256');
     if (!isSha256(sha256)) throw new NanoError('RequestInvalid', `"${sha256}" is not a sha256 hex digest`, { value: sha256 });
-    const { size, created } = await options.bodyBudget.holding(async (lease) => {
-      const bytes = await readBodyLimited(c.req.raw, {
-        bytes: options.maxArtifactBytes,
-        what: 'the artifact',
-        hint: 'start the server with a larger --max-artifact-size, or make the module smaller',
-        lease,
+    const upload = () =>
+      options.bodyBudget.holding(async (lease) => {
+        const bytes = await readBodyLimited(c.req.raw, {
+          bytes: options.maxArtifactBytes,
+          what: 'the artifact',
+          hint: 'start the server with a larger --max-artifact-size, or make the module smaller',
+          lease,
+        });
+        const { created } = await platform.upload(sha256, bytes);
+        return { size: bytes.length, created };
       });
-      const { created } = await platform.upload(sha256, bytes);
-      return { size: bytes.length, created };
-    });
+    const { size, created } = await audited(c, onAction, { action: 'upload', target: sha256 }, upload);
     return c.json({ sha256, size, created }, created ? 201 : 200);
   });
 
-  app.post('/deployments/:id/commit', async (c) => c.json(await platform.commit(c.req.param('id'))));
+  app.post('/deployments/:id/commit', async (c) => {
+    const id = c.req.param('id');
+    const committed = await audited(
+      c,
+      onAction,
+      { action: 'deploy', target: id, targetOf: deployedFunctions, revisionOf: (done) => done.revision },
+      () => platform.commit(id),
+    );
+    return c.json(committed);
+  });
 
   // Under /healthz/ (reserved already, so no function route is shadowed), behind the token: it lists the nodes' addresses.
   app.get('/healthz/nodes', async (c) =>
@@ -96,11 +117,18 @@ export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
     if (body.to !== undefined && !(Number.isInteger(body.to) && (body.to as number) > 0)) {
       throw new NanoError('RequestInvalid', `"to" must be a version number, got ${JSON.stringify(body.to)}`, { value: body.to });
     }
-    return c.json(await platform.rollback(c.req.param('name'), body.to as number | undefined));
+    const name = c.req.param('name');
+    const done = await audited(c, onAction, { action: 'rollback', target: name, revisionOf: (result) => result.revision }, () =>
+      platform.rollback(name, body.to as number | undefined),
+    );
+    return c.json(done);
   });
 
   app.delete('/functions/:name', async (c) => {
-    return c.json(await platform.remove(c.req.param('name')));
+    const name = c.req.param('name');
+    return c.json(
+      await audited(c, onAction, { action: 'remove', target: name, revisionOf: (result) => result.revision }, () => platform.remove(name)),
+    );
   });
 
   app.get('/functions/:name/logs', async (c) => {
@@ -112,39 +140,6 @@ export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
     const recent = await platform.logs.list(name, { sinceMs, limit });
     if (!(c.req.header('accept') ?? '').includes('text/event-stream')) return c.json({ name, entries: recent });
 
-    return streamSSE(c, async (stream) => {
-      const queue: LogEntry[] = [...recent];
-      let wake: (() => void) | undefined;
-      const unsubscribe = platform.logs.subscribe(name, (entry) => {
-        queue.push(entry);
-        wake?.();
-      });
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-        wake?.();
-      });
-      try {
-        while (open) {
-          const entry = queue.shift();
-          if (entry) {
-            await stream.writeSSE({ event: 'log', data: JSON.stringify(entry), id: entry.requestId });
-            continue;
-          }
-          // Wait for the next entry, or send a comment now and then so that proxies keep the stream open.
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 15_000);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = undefined;
-          if (open && queue.length === 0) await stream.write(': keep-alive\n\n');
-        }
-      } finally {
-        unsubscribe();
-      }
-    });
+    return streamLogs(c, platform.logs, name, recent);
   });
 }

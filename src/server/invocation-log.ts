@@ -15,7 +15,7 @@ type Listener = (entry: LogEntry) => void;
 
 /** An invocation as `nano logs` reads it: the time formatted as ISO 8601, here rather than per request. */
 export function logEntryOf(invocation: Invocation): LogEntry {
-  const { timeMs, ...rest } = invocation;
+  const { timeMs, trace: _span, startMs: _start, ...rest } = invocation;
   return { time: new Date(timeMs).toISOString(), ...rest };
 }
 

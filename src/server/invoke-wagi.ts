@@ -38,13 +38,17 @@ export async function invokeWagi(
     const body = await readBody(c.req.raw, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, lease);
     // Read in the same synchronous step as the executor picks the version: the pair never mixes two revisions.
     attempt.revision = options.node?.revision();
-    return options.host.invokeWagi(fn.name, wagiRequest(c.req.raw, wagiTarget(c, fn.name, route), body));
+    const request = wagiRequest(c.req.raw, wagiTarget(c, fn.name, route), body);
+    // The function's parent span is this invocation, whether the caller sent a traceparent or not.
+    request.env.HTTP_TRACEPARENT = attempt.traceparent;
+    return options.host.invokeWagi(fn.name, request);
   });
   attempt.logged = result.logs;
   const cgi = parseCgiResponse(fn.name, result.stdout);
   const headers = new Headers();
   for (const [key, value] of cgi.headers) headers.append(key, value);
   headers.set('x-nano-request-id', attempt.requestId);
+  headers.set('traceparent', attempt.traceparent);
   headers.set('x-nano-duration-ms', result.durationMs.toFixed(3));
   headers.set('x-nano-cold-start', result.coldStart ? '1' : '0');
   headers.set('x-nano-version', String(result.version));
@@ -52,7 +56,7 @@ export async function invokeWagi(
     headers.set('x-nano-node', options.node.id);
     headers.set('x-nano-revision', String(attempt.revision));
   }
-  attempt.record(cgi.status, 'ok', result.version, result.durationMs, result.logs);
+  attempt.record(cgi.status, 'ok', result.version, result.durationMs, result.logs, result.coldStart);
   const responseBody = NULL_BODY.has(cgi.status) || c.req.method === 'HEAD' ? null : cgi.body;
   return inBatch(new Response(responseBody, { status: cgi.status, headers }));
 }

@@ -8,17 +8,19 @@
  * body to read, a call that went to a worker) returns a promise instead; a failure takes the same
  * path (Attempt.fail) whether it was thrown or rejected.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { NanoError, type ErrorCode } from '../errors.js';
 import { logLinesOf, parseJsonArgs, parseQueryArgs, type FunctionInfo, type InvokeResult, type WasmValue } from '../runtime/index.js';
 import { inBatch } from './answer-batch.js';
-import type { Resolved } from './app-options.js';
+import type { Invocation, Resolved } from './app-options.js';
 import type { Outcome } from './control-api.js';
 import { statusOf } from './http-errors.js';
 import { invokeWagi } from './invoke-wagi.js';
 import { readBodyLimited } from './read-body.js';
 import { nextRequestId } from './request-id.js';
 import type { RouteTarget } from './route-table.js';
+import { traceOf, traceparentOf, type TraceContext } from './trace-context.js';
 
 const DEFAULT_MAX_ARGS_BYTES = 64 * 1024;
 
@@ -29,9 +31,35 @@ const OUTCOMES: Partial<Record<ErrorCode, Outcome>> = {
   Overloaded: 'throttled',
 };
 
-/** One invocation attempt: its id, when it began, and what its log entry and error response need. */
+/**
+ * Set on Node's request object to the invocation it made, for observers of the socket's requests (the
+ * request log), which see the request and its response but not the route that served it.
+ */
+export const INVOCATION = Symbol('nano.invocation');
+
+type Incoming = IncomingMessage & { [INVOCATION]?: Invocation };
+
+/** Node's request, when the app runs on a socket (@hono/node-server's bindings). */
+function incomingOf(c: Context): Incoming | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+}
+
+/**
+ * The request's `traceparent`, read from Node's parsed headers when the app runs on a socket: asking the
+ * web Request for one header would build all of them, a cost the hot path does not otherwise pay.
+ */
+function traceparentHeader(incoming: Incoming | undefined, c: Context): string | undefined {
+  if (incoming === undefined) return c.req.header('traceparent');
+  const value = incoming.headers.traceparent;
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** One invocation attempt: its id, its span, when it began, and what its log entry and responses need. */
 export class Attempt {
   readonly requestId = nextRequestId();
+  readonly trace: TraceContext;
+  /** `00-<trace id>-<this span>-<flags>`: the response's `traceparent`, and a WAGI function's HTTP_TRACEPARENT. */
+  readonly traceparent: string;
   readonly started = performance.now();
   /** The registry revision the call started on (`nano server`), read as the executor picks the version. */
   revision: number | undefined;
@@ -41,11 +69,16 @@ export class Attempt {
   constructor(
     private readonly options: Resolved,
     private readonly fn: FunctionInfo,
-  ) {}
+    private readonly incoming: Incoming | undefined,
+    traceparent: string | undefined,
+  ) {
+    this.trace = traceOf(traceparent);
+    this.traceparent = traceparentOf(this.trace);
+  }
 
-  record(status: number, outcome: Outcome, version: number | null, durationMs: number, lines: string[]): void {
+  record(status: number, outcome: Outcome, version: number | null, durationMs: number, lines: string[], coldStart = false): void {
     // The time as a number: formatting it is for whoever reads the entry (invocation-log.ts).
-    this.options.onInvocation?.({
+    const invocation: Invocation = {
       timeMs: Date.now(),
       requestId: this.requestId,
       name: this.fn.name,
@@ -54,12 +87,19 @@ export class Attempt {
       durationMs,
       outcome,
       lines,
-    });
+      coldStart,
+      traceId: this.trace.traceId,
+      trace: this.trace,
+      startMs: performance.timeOrigin + this.started,
+    };
+    if (this.incoming !== undefined) this.incoming[INVOCATION] = invocation;
+    this.options.onInvocation?.(invocation);
   }
 
   /** Records the failure and names the request on its error response; app.onError answers it. */
   fail(c: Context, error: unknown): never {
     c.header('x-nano-request-id', this.requestId);
+    c.header('traceparent', this.traceparent);
     if (this.options.node && this.revision !== undefined) c.header('x-nano-revision', String(this.revision));
     if (error instanceof NanoError) {
       const lines = [...this.logged, ...logLinesOf(error), error.message];
@@ -70,7 +110,8 @@ export class Attempt {
 }
 
 export function invoke(c: Context, options: Resolved, fn: FunctionInfo, route?: RouteTarget): Response | Promise<Response> {
-  const attempt = new Attempt(options, fn);
+  const incoming = incomingOf(c);
+  const attempt = new Attempt(options, fn, incoming, traceparentHeader(incoming, c));
   try {
     const response = fn.abi === 'wagi' ? invokeWagi(c, options, fn, route, attempt) : invokeArgs(c, options, fn, attempt);
     return response instanceof Promise ? response.catch((error: unknown) => attempt.fail(c, error)) : response;
@@ -115,7 +156,7 @@ function call(options: Resolved, fn: FunctionInfo, attempt: Attempt, args: WasmV
 }
 
 function respond(options: Resolved, attempt: Attempt, result: InvokeResult): Response {
-  const response = new Response(result.value, { headers: options.resultHeaders(result, attempt.requestId, attempt.revision) });
-  attempt.record(200, 'ok', result.version, result.durationMs, result.logs);
+  const response = new Response(result.value, { headers: options.resultHeaders(result, attempt, attempt.revision) });
+  attempt.record(200, 'ok', result.version, result.durationMs, result.logs, result.coldStart);
   return response;
 }

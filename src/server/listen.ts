@@ -20,6 +20,8 @@ import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './limits.js';
 
 export interface Listening {
   url: string;
+  /** The node HTTP server (observers of every request listen to its `request` event). */
+  server: Server;
   port: number;
   host: string;
   /** Ends every connection at once, requests in flight too. */
@@ -69,6 +71,7 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}`,
+    server,
     port: address.port,
     host: address.address,
     close: connections.closeNow,

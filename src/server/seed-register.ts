@@ -12,36 +12,47 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { BUILTIN_DEFAULTS } from '../config/index.js';
 import { NanoError } from '../errors.js';
-import { requireBearer } from './auth.js';
+import { audited, auditedBearer, type ControlActionObserver } from './control-action.js';
 import type { Platform } from './platform.js';
 import { FUNCTION_NAME } from '../config/types.js';
 
 export const SEED_SERVICE = 'registered';
 
-export function addSeedRegister(app: Hono, platform: Platform, modulesDir: string, token: string | undefined): void {
+export function addSeedRegister(
+  app: Hono,
+  platform: Platform,
+  modulesDir: string,
+  token: string | undefined,
+  onAction?: ControlActionObserver,
+): void {
   // Registering changes the registry: on a server with a token it is control plane, like a deploy.
-  if (token !== undefined) app.use('/register/*', requireBearer(token));
+  if (token !== undefined) app.use('/register/*', auditedBearer(token, onAction));
   app.get('/register/:name', async (c) => {
     const name = c.req.param('name');
-    if (!FUNCTION_NAME.test(name)) {
-      throw new NanoError('RequestInvalid', `"${name}" is not a function name (lowercase letters, digits and dashes)`, { value: name });
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(join(modulesDir, `${name}.wasm`)));
-    } catch {
-      throw new NanoError('NotFound', `there is no ${name}.wasm in the modules folder`, { value: name });
-    }
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    await platform.upload(sha256, bytes);
-    const plan = await platform.plan({
-      service: SEED_SERVICE,
-      stage: 'seed',
-      prune: false,
-      functions: [{ name, sha256, size: bytes.length, entry: '_start', limits: { ...BUILTIN_DEFAULTS }, routes: [] }],
-    });
-    const committed = await platform.commit(plan.id);
-    const version = committed.functions[0]?.version ?? 0;
+    const version = await audited(c, onAction, { action: 'register', target: name }, () => register(platform, modulesDir, name));
     return c.text(`registered ${name} (v${version})`);
   });
+}
+
+/** Registers `<modulesDir>/<name>.wasm` as a function of the `registered` service; its new version. */
+async function register(platform: Platform, modulesDir: string, name: string): Promise<number> {
+  if (!FUNCTION_NAME.test(name)) {
+    throw new NanoError('RequestInvalid', `"${name}" is not a function name (lowercase letters, digits and dashes)`, { value: name });
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(join(modulesDir, `${name}.wasm`)));
+  } catch {
+    throw new NanoError('NotFound', `there is no ${name}.wasm in the modules folder`, { value: name });
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  await platform.upload(sha256, bytes);
+  const plan = await platform.plan({
+    service: SEED_SERVICE,
+    stage: 'seed',
+    prune: false,
+    functions: [{ name, sha256, size: bytes.length, entry: '_start', limits: { ...BUILTIN_DEFAULTS }, routes: [] }],
+  });
+  const committed = await platform.commit(plan.id);
+  return committed.functions[0]?.version ?? 0;
 }

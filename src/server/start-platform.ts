@@ -2,11 +2,15 @@
  * `nano server` without the CLI: open the registry, load what it holds into a
  * fresh executor, and serve the data plane and the control plane on a socket.
  */
+import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import { createExecutor, type ExecutorOptions } from '../runtime/index.js';
+import type { Hono } from 'hono';
+import { createExecutor, type Executor, type ExecutorOptions } from '../runtime/index.js';
 import { openRegistry } from '../registry/index.js';
 import { NanoError } from '../errors.js';
 import { createApp } from './app.js';
+import type { Invocation } from './app-options.js';
+import type { ControlActionObserver } from './control-action.js';
 import { addControlPlane } from './control-plane.js';
 import { ClientErrors } from './client-errors.js';
 import { BodyBudget } from './body-budget.js';
@@ -53,11 +57,20 @@ export interface PlatformServerOptions {
   onLoadError?: (name: string, error: unknown) => void;
   /** What the registry could not do in the background (a shared store that lost commits, a listener that failed). */
   onRegistryError?: (error: unknown) => void;
+  /** Each invocation, after the platform's own log has it (metrics, the console, the request log). */
+  onInvocation?: (invocation: Invocation) => void;
+  /** Each control-plane action: deploys, rollbacks, removals, uploads, refused tokens. */
+  onControlAction?: ControlActionObserver;
+  /** Adds routes after the control plane and ahead of the functions' own (the console, /metrics). */
+  extend?: (app: Hono, context: { platform: Platform; executor: Executor }) => void;
 }
 
 export interface PlatformServer {
   url: string;
   platform: Platform;
+  executor: Executor;
+  /** The socket's server, for observers of every request (the request log). */
+  server: Server;
   /** What clients did wrong (cut-off bodies, malformed requests, timeouts, refused connections), counted. */
   clientErrors: ClientErrors;
   /** Not ready, then finishes the requests in flight and stops (drain.ts). */
@@ -110,6 +123,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     onLoadError: options.onLoadError,
     convergeTimeoutMs: options.convergeTimeoutMs,
   });
+  const { onInvocation } = options;
   try {
     await platform.loadAll();
     const app = createApp({
@@ -123,10 +137,16 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
       clientErrors,
       maxBodyBytes: options.maxBodyBytes,
       bodyBudget,
-      onInvocation: (entry) => platform.logs.append(entry),
+      onInvocation: onInvocation
+        ? (entry) => {
+            platform.logs.append(entry);
+            onInvocation(entry);
+          }
+        : (entry) => platform.logs.append(entry),
       extend: (app) => {
-        addControlPlane(app, { platform, token: options.token, maxArtifactBytes, bodyBudget });
-        if (options.modulesDir) addSeedRegister(app, platform, options.modulesDir, options.token);
+        addControlPlane(app, { platform, token: options.token, maxArtifactBytes, bodyBudget, onAction: options.onControlAction });
+        if (options.modulesDir) addSeedRegister(app, platform, options.modulesDir, options.token, options.onControlAction);
+        options.extend?.(app, { platform, executor });
       },
     });
     const listening = await listen(app, { port: options.port, host: options.host, limits: options.connections, clientErrors });
@@ -136,6 +156,8 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     return {
       url,
       platform,
+      executor,
+      server: listening.server,
       clientErrors,
       drain: async (drainOptions) => {
         const result = await drainServer({ readiness, listening, executor, stopping: stopping.signal }, drainOptions);

@@ -1,5 +1,5 @@
 /**
- * The rooms of src/ and which may import which (README, Architecture): `cli` → `dev`/`server` →
+ * The rooms of src/ and which may import which (README, Architecture): `cli` → `observe` → `dev`/`server` →
  * `runtime` → `build` → `config`, beside them `registry` (the platform's store, under `server`),
  * `client` (the CLI's side of the wire, under `cli`) and `init` (scaffolding). Every room may import
  * the shared leaves (errors, file-system-error, package-root). A lower room never imports a higher
@@ -30,10 +30,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   registry: ['build', 'config', ...LEAVES],
   server: ['runtime', 'registry', 'build', 'config', ...LEAVES],
   dev: ['server', 'runtime', 'build', 'config', ...LEAVES],
+  // Observability (metrics, logs, the console) watches the platform and the dev server from outside.
+  observe: ['dev', 'server', 'runtime', 'registry', 'build', 'config', ...LEAVES],
   init: [...LEAVES],
   // The client speaks the control plane's wire contract, and imports nothing else of the server (EXCEPTIONS).
   client: ['build', 'config', ...LEAVES],
-  cli: ['dev', 'server', 'runtime', 'registry', 'build', 'config', 'client', 'init', ...LEAVES],
+  cli: ['observe', 'dev', 'server', 'runtime', 'registry', 'build', 'config', 'client', 'init', ...LEAVES],
   bin: ['cli'],
   // The package's public API re-exports the rooms; nothing imports it.
   index: ['cli', 'dev', 'server', 'runtime', 'registry', 'build', 'config', 'client', 'init', ...LEAVES],

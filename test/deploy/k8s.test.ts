@@ -194,7 +194,7 @@ describe.skipIf(missing !== undefined)(
         .map((file) => readFileSync(join(cli, file), 'utf8'))
         .join('\n');
       const names = (container().env ?? []).map((item) => item.name).filter((name) => name.startsWith('NANO_'));
-      expect(names.sort()).toEqual(['NANO_REGISTRY', 'NANO_TOKEN']);
+      expect(names.sort()).toEqual(['NANO_LOG_FORMAT', 'NANO_REGISTRY', 'NANO_TOKEN']);
       const unread = names.filter((name) => !new RegExp(`\\b${name}\\b`).test(source));
       expect(unread, 'variables that no file in src/cli names').toEqual([]);
       // Services would inject NANO_PORT, NANO_REGISTRY_PORT, …: nano's prefix, with values nano does not expect.

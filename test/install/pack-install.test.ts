@@ -87,6 +87,9 @@ describe('the packed package, installed globally', () => {
         'package/schema/nano.schema.json',
         'package/templates/wat/nano.yml',
         'package/templates/wat/gitignore',
+        // The web console's page: served from the package, no CDN.
+        'package/console/index.html',
+        'package/console/app.js',
       ]),
     );
     expect(listed.filter((path) => /^package\/(src|test)\//.test(path))).toEqual([]);

@@ -64,7 +64,10 @@ function serve(options: Partial<AppOptions> & { sync?: boolean } = {}) {
 /** Headers that differ between any two responses by nature. */
 function stableHeaders(response: Response): Record<string, string> {
   const headers = Object.fromEntries(response.headers);
+  // Both differ for every call, on an invocation of an existing function: its request id and its own span
+  // (trace-context.test.ts checks the span).
   delete headers['x-nano-request-id'];
+  delete headers.traceparent;
   return headers;
 }
 
@@ -138,7 +141,18 @@ describe('GET /exec/<fn>', () => {
     expect(entry?.timeMs).toBeGreaterThanOrEqual(before);
     const logged = logEntryOf(entry!);
     expect(logged.time).toBe(new Date(entry!.timeMs).toISOString());
-    expect(Object.keys(logged)).toEqual(['time', 'requestId', 'name', 'version', 'status', 'durationMs', 'outcome', 'lines']);
+    expect(Object.keys(logged)).toEqual([
+      'time',
+      'requestId',
+      'name',
+      'version',
+      'status',
+      'durationMs',
+      'outcome',
+      'lines',
+      'coldStart',
+      'traceId',
+    ]);
   });
 });
 
@@ -170,8 +184,10 @@ describe('errors on the hot path', () => {
       expect(a.headers.get('x-nano-request-id') !== null).toBe(named);
       expect(sync.invocations).toHaveLength(named ? 1 : 0);
       if (named) expect(sync.invocations[0]).toMatchObject({ status, name: path.slice(6).split('?')[0], version: 3 });
-      expect(sync.invocations.map(({ timeMs: _t, requestId: _r, durationMs: _d, ...rest }) => rest)).toEqual(
-        later.invocations.map(({ timeMs: _t, requestId: _r, durationMs: _d, ...rest }) => rest),
+      expect(
+        sync.invocations.map(({ timeMs: _t, requestId: _r, traceId: _s, trace: _c, startMs: _m, durationMs: _d, ...rest }) => rest),
+      ).toEqual(
+        later.invocations.map(({ timeMs: _t, requestId: _r, traceId: _s, trace: _c, startMs: _m, durationMs: _d, ...rest }) => rest),
       );
     });
   }

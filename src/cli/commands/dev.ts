@@ -2,7 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import type { Argv } from 'yargs';
-import type { FunctionFailure, LoadedFunction, ReloadReport, ServedFunction } from '../../dev/index.js';
+import type { DevSessionOptions, FunctionFailure, LoadedFunction, ReloadReport, ServedFunction } from '../../dev/index.js';
+import type { Invocation } from '../../server/index.js';
 import { formatProblem, NanoError, ProblemsError, type Problem } from '../../errors.js';
 import { DEFAULT_DEBOUNCE_MS } from '../../dev/reload-scheduler.js';
 import { DEFAULT_START_TIMEOUT_MS } from '../../server/declared.js';
@@ -79,6 +80,22 @@ export function printReload(out: Output, report: ReloadReport, url: string): voi
   }
 }
 
+/** GET /metrics on the dev server, open (loopback, local): the counting observer and the route. */
+async function devMetrics(): Promise<{ observe: (entry: Invocation) => void; extend: DevSessionOptions['extend'] }> {
+  const [{ createMetrics }, { addMetricsRoute }] = await Promise.all([
+    import('../../observe/metrics.js'),
+    import('../../observe/metrics-route.js'),
+  ]);
+  const metrics = createMetrics();
+  return {
+    observe: metrics.recordInvocation,
+    extend: (app, { executor }) => {
+      metrics.attach({ runtime: executor });
+      addMetricsRoute(app, metrics);
+    },
+  };
+}
+
 export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<GlobalFlags> {
   return cli.command(
     'dev',
@@ -100,6 +117,11 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
           default: DEFAULT_MAX_BODY_BYTES,
           describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)',
         })
+        .option('metrics', {
+          type: 'boolean',
+          default: true,
+          describe: 'Count invocations and serve GET /metrics for Prometheus, open like the rest of nano dev (--no-metrics: neither)',
+        })
         .option('start-timeout', {
           type: 'number',
           default: DEFAULT_START_TIMEOUT_MS,
@@ -115,6 +137,16 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
       const { startDevSession } = await import('../../dev/index.js');
       const out = ctx.output(flags);
       let url = '';
+      // What functions log (platform.log, a wagi function's stderr), prefixed with the function and request id.
+      const printLines = (entry: Invocation) => {
+        // The whole id, as in x-nano-request-id (`k3x9a2q7-2s`, server/request-id.ts): its first 8 digits name the
+        // process, the same for every call, so a cut to 8 would no longer tell calls apart.
+        for (const line of entry.lines) out.line(`${out.paint('cyan', entry.name)} ${out.paint('gray', entry.requestId)} │ ${line}`);
+      };
+      const metrics = flags.metrics ? await devMetrics() : undefined;
+      // The web console under /_nano/ (src/observe/console/): live figures, the build status, a log tail, an invoke form.
+      const { WebConsole, buildStatusOf } = await import('../../observe/console/index.js');
+      const webConsole = new WebConsole({ mode: 'dev' });
       const session = await startDevSession({
         configPath: flags.config,
         stage: flags.stage,
@@ -125,21 +157,28 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         executor: { poolSize: flags.workers, inlineBudgetMs: flags['inline-budget'] },
         watch: flags.watch,
         debounceMs: flags.debounce,
-        onReload: (report) => printReload(out, report, url),
+        onReload: (report) => {
+          webConsole.setBuildStatus(buildStatusOf(report));
+          printReload(out, report, url);
+        },
         onWatchError: (error) =>
           out.error(`${out.paint('yellow', '!')} watcher: ${error instanceof Error ? error.message : String(error)}`),
         onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
-        // What functions log (platform.log, a wagi function's stderr), prefixed with the function and request id.
         onInvocation: (entry) => {
-          // The whole id, as in x-nano-request-id (`k3x9a2q7-2s`, server/request-id.ts): its first 8 digits name the
-          // process, the same for every call, so a cut to 8 would no longer tell calls apart.
-          for (const line of entry.lines) out.line(`${out.paint('cyan', entry.name)} ${out.paint('gray', entry.requestId)} │ ${line}`);
+          metrics?.observe(entry);
+          webConsole.record(entry);
+          printLines(entry);
+        },
+        extend: (app, context) => {
+          metrics?.extend?.(app, context);
+          webConsole.mount(app, context);
         },
         onCommand: ({ command, functions }) => out.line(out.paint('gray', `· running \`${command}\` for ${functions.join(', ')}`)),
         maxBodyBytes: flags['max-body-size'],
         startTimeoutMs: flags['start-timeout'],
       });
       url = session.url;
+      webConsole.setBuildStatus(buildStatusOf(session.initial));
       try {
         for (const failure of session.initial.failures) printFailure(out, failure);
         const served = session.served();
@@ -169,6 +208,7 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         }
         // The bench and the tests wait for this exact line. The socket answered before it (requests for the
         // project's functions waited for the first build); it is printed once that build is loaded.
+        out.line(`console: ${session.url}/_nano/`);
         out.line(`nano dev: listening on ${session.url} — Ctrl-C to stop`);
         out.result({
           url: session.url,

@@ -45,6 +45,16 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
           describe:
             'Shared registry of several nodes: redis://[user:pass@]host:port[/db][?prefix=nano] (rediss:// for TLS) (default: $NANO_REGISTRY, else the folder --data)',
         })
+        .option('log-format', {
+          choices: ['pretty', 'json'] as const,
+          describe:
+            'pretty: lines for people; json: every line one JSON object (requests, control actions, function output), for jq and log collectors (default: $NANO_LOG_FORMAT, else pretty)',
+        })
+        .option('log-level', {
+          choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const,
+          describe:
+            'Least severe log record written: info has one per request; warn only refusals and problems (default: $NANO_LOG_LEVEL, else info)',
+        })
         .option('node-id', {
           type: 'string',
           describe: "This node's name among the nodes of a shared registry (x-nano-node) (default: <hostname>-<pid>)",
@@ -61,6 +71,21 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         })
         .option('token', { type: 'string', describe: 'Bearer token the control plane requires (default: $NANO_TOKEN)' })
         .option('exec-token', { type: 'string', describe: 'Bearer token the data plane requires too (default: open)' })
+        .option('metrics', {
+          type: 'boolean',
+          default: true,
+          describe: 'Count invocations and serve GET /metrics for Prometheus (--no-metrics: neither, and no cost on the calls)',
+        })
+        .option('metrics-token', {
+          type: 'string',
+          describe:
+            'Bearer token GET /metrics requires, and only it (default: $NANO_METRICS_TOKEN; without either, /metrics takes --token, or is open on a loopback server without one)',
+        })
+        .option('metrics-port', {
+          type: 'number',
+          describe: 'Serve /metrics on this port (0 picks a free one) on --metrics-host instead of --port, which then answers 404 for it',
+        })
+        .option('metrics-host', { type: 'string', default: '127.0.0.1', describe: 'Address --metrics-port listens on' })
         .option('modules-dir', { type: 'string', describe: 'Folder for the seed API: GET /register/<name> registers <dir>/<name>.wasm' })
         .option('max-artifact-size', { type: 'number', default: DEFAULT_MAX_ARTIFACT_BYTES, describe: 'Largest artifact upload, in bytes' })
         .option('max-body-size', {
@@ -109,7 +134,8 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         .example('NANO_TOKEN=secret $0 server', 'Serve on 127.0.0.1:8000 with the registry in ./.nano-data')
         .example('$0 server --port 0 --data /tmp/nano', 'Any free port, another data folder (loopback: no token needed)')
         .example('$0 server --modules-dir examples/.nano/build', 'Also offer the seed API /register/<name>')
-        .example('$0 server --registry redis://127.0.0.1:6379 --port 8001', 'One node of several sharing a Redis or Valkey registry'),
+        .example('$0 server --registry redis://127.0.0.1:6379 --port 8001', 'One node of several sharing a Redis or Valkey registry')
+        .example('$0 server --metrics-port 9464', 'Prometheus scrapes http://127.0.0.1:9464/metrics; the main port does not serve it'),
     async (flags) => {
       checkServeFlags(flags);
       checkWholeNumber('max-artifact-size', flags['max-artifact-size'], 1, GIB, 'of bytes');
@@ -118,7 +144,9 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
       checkDrainFlags(flags);
       checkClusterFlags(flags);
       const { startPlatformServer } = await import('../../server/index.js');
-      const out = ctx.output(flags);
+      const { serverObservability } = await import('../observability.js');
+      const observability = await serverObservability(flags, ctx);
+      const { out } = observability;
       // An empty value means "none", whichever way it came.
       const token = flags.token || ctx.io.env.NANO_TOKEN || undefined;
       const execToken = flags['exec-token'] || undefined;
@@ -154,8 +182,10 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
           out.error(
             `${out.paint('yellow', '!')} ${name} is unavailable (it answers 503 until a deploy or rollback replaces it): ${error instanceof Error ? error.message : String(error)}`,
           ),
+        ...observability.options,
       });
       try {
+        await observability.started(server);
         const functions = server.platform.list();
         const where =
           registry === undefined
@@ -186,6 +216,7 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
       } finally {
         // After a drain there is nothing left to close; after an error it stops at once.
         await server.close();
+        await observability.close();
       }
     },
   );
