@@ -118,6 +118,17 @@ logoutButton.addEventListener('click', async () => {
   showLogin('Logged out.');
 });
 
+/** The function a `#/f/<name>` address names; undefined for the list, or for an address that does not decode. */
+function functionInHash(hash) {
+  const match = /^#\/f\/(.+)$/.exec(hash);
+  if (match === null) return undefined;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 async function route() {
   stopView();
   stopView = () => {};
@@ -132,8 +143,8 @@ async function route() {
     showLogin();
     return;
   }
-  const match = /^#\/f\/(.+)$/.exec(location.hash);
-  stopView = match ? functionView(main, decodeURIComponent(match[1]), shell) : listView(main, shell);
+  const name = functionInHash(location.hash);
+  stopView = name === undefined ? listView(main, shell) : functionView(main, name, shell);
   // A new page: the keyboard starts at its content, not wherever the last one left it.
   if (navigated) main.focus();
   navigated = true;

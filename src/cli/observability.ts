@@ -9,7 +9,15 @@ import type { ServerLog, LogFormat, LogLevel } from '../observe/server-log.js';
 import type { OtlpTracing } from '../observe/otlp-traces.js';
 import { NanoError } from '../errors.js';
 import { NANO_VERSION } from '../package-root.js';
-import type { ControlAction, Invocation, Listening, Platform, PlatformServer, PlatformServerOptions } from '../server/index.js';
+import {
+  isLoopback,
+  type ControlAction,
+  type Invocation,
+  type Listening,
+  type Platform,
+  type PlatformServer,
+  type PlatformServerOptions,
+} from '../server/index.js';
 import type { Executor } from '../runtime/index.js';
 import { UsageError, type CommandContext } from './context.js';
 import { checkWholeNumber } from './flags.js';
@@ -27,6 +35,8 @@ export interface ServerObservabilityFlags {
   'metrics-token'?: string;
   'metrics-port'?: number;
   'metrics-host': string;
+  /** The web console under /_nano/ (--no-console: not served, and no call is recorded for it). */
+  console: boolean;
 }
 
 /** A flag's value, else the environment's (checked like the flag), else the default. */
@@ -56,11 +66,16 @@ export interface ServerObservability {
 type Observer<T> = (value: T) => void;
 
 /** One observer made of several, none of which can stop the others. */
-function fanOut<T>(observers: Observer<T>[]): Observer<T> | undefined {
+function fanOut<T>(observers: Observer<T>[], onError: (error: unknown) => void): Observer<T> | undefined {
   if (observers.length === 0) return undefined;
-  if (observers.length === 1) return observers[0];
   return (value) => {
-    for (const observer of observers) observer(value);
+    for (const observer of observers) {
+      try {
+        observer(value);
+      } catch (error) {
+        onError(error);
+      }
+    }
   };
 }
 
@@ -112,6 +127,8 @@ export async function serverObservability(flags: ServerObservabilityFlags, ctx: 
   onStarted.push((server) => log.watchRequests(server.server));
   onClose.push(() => log.flush());
   const out = format === 'json' && !flags.json ? logOutput(log) : createOutput(ctx.io, { json: flags.json });
+  const observerFailed = (error: unknown) =>
+    out.error(`internal error in an observer: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 
   // --- metrics: GET /metrics for Prometheus (src/observe/metrics.ts); --no-metrics counts nothing ---
   const metricsToken = flags['metrics-token'] || env.NANO_METRICS_TOKEN || undefined;
@@ -120,6 +137,12 @@ export async function serverObservability(flags: ServerObservabilityFlags, ctx: 
     throw new UsageError(`--no-metrics serves no /metrics: leave out ${metricsPort === undefined ? '--metrics-token' : '--metrics-port'}`);
   }
   if (metricsPort !== undefined) checkWholeNumber('metrics-port', metricsPort, 0, 65_535);
+  // The main port's rule, for the metrics' own: beyond loopback, only behind a token.
+  if (metricsPort !== undefined && metricsToken === undefined && !isLoopback(flags['metrics-host'])) {
+    throw new UsageError(
+      `--metrics-host ${flags['metrics-host']} without --metrics-token would show the functions and the node to anyone who reaches it: pass --metrics-token (or NANO_METRICS_TOKEN), or keep --metrics-host 127.0.0.1`,
+    );
+  }
   if (flags.metrics) {
     const [{ createMetrics }, { addMetricsRoute, serveMetrics }] = await Promise.all([
       import('../observe/metrics.js'),
@@ -156,20 +179,22 @@ export async function serverObservability(flags: ServerObservabilityFlags, ctx: 
   }
 
   // --- console: the web console under /_nano/ (src/observe/console/), behind a login when the server has a token ---
-  const { WebConsole } = await import('../observe/console/index.js');
-  const consoleToken = flags.token || env.NANO_TOKEN || undefined;
-  const webConsole = new WebConsole({
-    mode: 'server',
-    token: consoleToken,
-    execToken: flags['exec-token'] || undefined,
-    // Its logins and rollbacks are control actions too: the log and the metrics hear them.
-    onControlAction: (action) => actionObservers.forEach((observe) => observe(action)),
-  });
-  invocationObservers.push(webConsole.record);
-  extensions.push((app, context) => webConsole.mount(app, context));
-  onStarted.push((server) =>
-    out.line(`${out.paint('green', '✓')} console at ${server.url}/_nano/${consoleToken ? ' (log in with the token)' : ''}`),
-  );
+  if (flags.console) {
+    const { WebConsole } = await import('../observe/console/index.js');
+    const consoleToken = flags.token || env.NANO_TOKEN || undefined;
+    const webConsole = new WebConsole({
+      mode: 'server',
+      token: consoleToken,
+      execToken: flags['exec-token'] || undefined,
+      // Its logins and rollbacks are control actions too: the log and the metrics hear them.
+      onControlAction: (action) => actionObservers.forEach((observe) => observe(action)),
+    });
+    invocationObservers.push(webConsole.record);
+    extensions.push((app, context) => webConsole.mount(app, context));
+    onStarted.push((server) =>
+      out.line(`${out.paint('green', '✓')} console at ${server.url}/_nano/${consoleToken ? ' (log in with the token)' : ''}`),
+    );
+  }
 
   // --- traces: spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/observe/otlp-traces.ts) ---
   const { otlpRequested } = await import('../observe/otlp-requested.js');
@@ -190,8 +215,9 @@ export async function serverObservability(flags: ServerObservabilityFlags, ctx: 
   return {
     out,
     options: {
-      onInvocation: fanOut(invocationObservers),
-      onControlAction: fanOut(actionObservers),
+      // An observer's failure is a bug of nano's, logged; it never changes the answer of the call it watched.
+      onInvocation: fanOut(invocationObservers, observerFailed),
+      onControlAction: fanOut(actionObservers, observerFailed),
       extend: (app, context) => extensions.forEach((extend) => extend(app, context)),
     },
     started: async (server) => {

@@ -10,6 +10,7 @@
  * the bounds of the bucket the exact value is in, clamped to the fastest and slowest call seen.
  */
 import type { Invocation } from '../server/index.js';
+import { ERROR, OVERLOADED, REJECTED, TIMEOUT, TRAP, outcomeOf } from './call-outcome.js';
 
 /** Seconds of history kept: the chart's longest window. */
 export const RING_SECONDS = 300;
@@ -106,8 +107,9 @@ export function percentileOf(counts: Pick<Counts, 'buckets' | 'minMs' | 'maxMs'>
     }
     const { lower, upper } = bucketBounds(i);
     const top = Math.min(upper, counts.maxMs);
-    const estimate = lower + ((top - lower) * (rank - below)) / inBucket;
-    return Math.min(counts.maxMs, Math.max(counts.minMs, estimate));
+    // The fraction first: (0.025 * 3) / 3 is 0.025000000000000005, a hair above the bucket's top.
+    const estimate = lower + (top - lower) * ((rank - below) / inBucket);
+    return Math.min(top, Math.max(counts.minMs, estimate));
   }
   return counts.maxMs;
 }
@@ -267,18 +269,20 @@ export class CallSeries {
 
 function count(counts: Counts, invocation: Invocation): void {
   counts.calls++;
-  switch (invocation.outcome) {
-    case 'trap':
-    case 'error':
+  // The outcome as /metrics has it (call-outcome.ts): a bad request is the caller's, not an error.
+  switch (outcomeOf(invocation)) {
+    case TRAP:
+    case ERROR:
       counts.errors++;
       break;
-    case 'timeout':
+    case TIMEOUT:
       counts.timeouts++;
       break;
-    case 'throttled':
-      // Both refusals are `throttled`; the status tells the function's limit (429) from a full node (503).
-      if (invocation.status === 429) counts.throttled++;
-      else counts.overloaded++;
+    case REJECTED:
+      counts.throttled++;
+      return;
+    case OVERLOADED:
+      counts.overloaded++;
       return;
     default:
       break;

@@ -12,18 +12,7 @@
  * their last scrape); a function that is no longer deployed goes at the next scrape.
  */
 import type { Invocation } from '../server/index.js';
-
-/** The outcome label's values, in tally order. */
-export const OUTCOMES = ['ok', 'trap', 'timeout', 'rejected', 'overloaded', 'bad_request', 'error'] as const;
-export type MetricsOutcome = (typeof OUTCOMES)[number];
-
-const OK = 0;
-const TRAP = 1;
-const TIMEOUT = 2;
-const REJECTED = 3;
-const OVERLOADED = 4;
-const BAD_REQUEST = 5;
-const ERROR = 6;
+import { OUTCOMES, outcomeOf } from './call-outcome.js';
 
 /** Upper bounds of the duration histogram, in seconds: 50 µs (a call answered on the main thread) to 30 s. */
 export const DURATION_BUCKETS: readonly number[] = [
@@ -33,27 +22,6 @@ const BOUNDS = Float64Array.from(DURATION_BUCKETS);
 
 /** How long a version that no longer serves keeps its series after its last call: a few scrape intervals. */
 export const RETAIN_MS = 5 * 60_000;
-
-/**
- * The outcome label of an invocation. The log's `throttled` is two refusals, told apart by the status:
- * 429 the function's concurrency limit, 503 the node's full queue.
- */
-export function outcomeOf(invocation: Pick<Invocation, 'outcome' | 'status'>): number {
-  switch (invocation.outcome) {
-    case 'ok':
-      return OK;
-    case 'trap':
-      return TRAP;
-    case 'timeout':
-      return TIMEOUT;
-    default: {
-      const { status } = invocation;
-      if (status === 429) return REJECTED;
-      if (status === 503) return OVERLOADED;
-      return status >= 400 && status < 500 ? BAD_REQUEST : ERROR;
-    }
-  }
-}
 
 /** One function version's calls since it was first called on this node. */
 export class VersionTally {

@@ -65,13 +65,14 @@ export class Metrics {
     new Gauge({
       name: 'nano_invocations_in_flight',
       help: 'Calls of a function admitted and not finished (running, queued or loading), over all its versions',
-      labelNames: FUNCTION_LABELS,
+      // No version label: the runtime counts a function's calls over all its versions (its concurrency does).
+      labelNames: ['function'],
       registers,
       collect() {
         this.reset();
         const now = state();
         if (now === undefined) return;
-        for (const fn of now.functions) this.set({ function: fn.name, version: fn.version }, now.inFlight(fn.name));
+        for (const fn of now.functions) this.set({ function: fn.name }, now.inFlight(fn.name));
       },
     });
     new Gauge({
@@ -174,9 +175,9 @@ export class Metrics {
 
   /** The control plane's observer. */
   readonly recordControlAction = (action: ControlAction): void => {
-    if (action.action === 'deploy' || action.action === 'rollback' || action.action === 'remove') {
-      this.actions[action.action].inc({ result: action.result });
-    }
+    // The seed's /register/<name> is a deploy of one function (the same checks and commit).
+    const kind = action.action === 'register' ? 'deploy' : action.action;
+    if (kind === 'deploy' || kind === 'rollback' || kind === 'remove') this.actions[kind].inc({ result: action.result });
   };
 
   get contentType(): string {

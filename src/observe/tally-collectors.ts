@@ -9,7 +9,8 @@
  * writes 250,000 lines, and formatting their labels again each time was most of its cost.
  */
 import type { Histogram } from 'prom-client';
-import { DURATION_BUCKETS, OUTCOMES, type InvocationTallies, type VersionTally } from './metrics-tally.js';
+import { OUTCOMES } from './call-outcome.js';
+import { DURATION_BUCKETS, type InvocationTallies, type VersionTally } from './metrics-tally.js';
 
 type Labels = Readonly<Record<string, string | number>>;
 

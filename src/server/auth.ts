@@ -13,10 +13,15 @@ export function tokenMatches(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
+/** The token of the request's `Authorization: Bearer <token>`, if it has one. */
+export function presentedToken(c: Context): string | undefined {
+  // The scheme is case-insensitive (RFC 7235 §2.1).
+  return /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+}
+
 /** Throws Unauthorized unless the request carries `Authorization: Bearer <token>`. */
 export function assertBearer(c: Context, token: string): void {
-  // The scheme is case-insensitive (RFC 7235 §2.1).
-  const presented = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  const presented = presentedToken(c);
   if (presented === undefined || !tokenMatches(presented, token)) {
     throw new NanoError('Unauthorized', 'missing or wrong bearer token', {
       hint: 'send `Authorization: Bearer <token>`; the CLI reads it from NANO_TOKEN',

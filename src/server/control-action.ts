@@ -3,10 +3,10 @@
  * metrics): what was done, to what, by whom, and how it ended. `by` is a fingerprint of the token the
  * request carried, never the token itself.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { NanoError } from '../errors.js';
-import { assertBearer } from './auth.js';
+import { assertBearer, presentedToken } from './auth.js';
 import { statusOf } from './http-errors.js';
 
 export type ControlActionKind = 'deploy' | 'rollback' | 'remove' | 'upload' | 'register' | 'login' | 'unauthorized';
@@ -29,14 +29,21 @@ export interface ControlAction {
 
 export type ControlActionObserver = (action: ControlAction) => void;
 
-/** A token as the log may name it: enough to tell tokens apart, nothing to use one with. */
+/**
+ * Keyed per process: a plain hash of a weak token in a log would let anyone who reads the log test
+ * guesses against it offline. A fingerprint is stable while the process runs, and differs between nodes
+ * and restarts.
+ */
+const FINGERPRINT_KEY = randomBytes(32);
+
+/** A token as the log may name it: enough to tell the tokens this process saw apart, nothing to use or test one with. */
 export function tokenFingerprint(token: string): string {
-  return `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
+  return `hmac:${createHmac('sha256', FINGERPRINT_KEY).update(token).digest('hex').slice(0, 12)}`;
 }
 
 /** The fingerprint of the bearer token a request carried, if it carried one. */
 export function presentedFingerprint(c: Context): string | undefined {
-  const presented = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  const presented = presentedToken(c);
   return presented === undefined ? undefined : tokenFingerprint(presented);
 }
 
@@ -85,18 +92,27 @@ export async function audited<T>(
   }
 }
 
+/** Tells the observer, whose failure must not turn a refusal into a 500. */
+function report(observer: ControlActionObserver | undefined, action: ControlAction): void {
+  try {
+    observer?.(action);
+  } catch {
+    // The observer is nano's (the log, the metrics): the refusal goes on as it is.
+  }
+}
+
 /** The bearer-token guard of control routes, reporting every refusal as an `unauthorized` action. */
 export function auditedBearer(token: string, observer: ControlActionObserver | undefined): MiddlewareHandler {
   return async (c, next) => {
     try {
       assertBearer(c, token);
     } catch (error) {
-      observer?.({
+      // Who, left out: a refused token is a typo of the real one or another secret, not a name to keep.
+      report(observer, {
         action: 'unauthorized',
         target: `${c.req.method} ${c.req.path}`,
         result: 'refused',
         code: 'Unauthorized',
-        by: presentedFingerprint(c),
         durationMs: 0,
       });
       throw error;

@@ -113,14 +113,15 @@ export function addControlPlane(app: Hono, options: ControlPlaneOptions): void {
   app.get('/functions/:name/versions', (c) => c.json(platform.versions(c.req.param('name'))));
 
   app.post('/functions/:name/rollback', async (c) => {
-    const body = (await jsonBody(c.req.raw)) as { to?: unknown };
-    if (body.to !== undefined && !(Number.isInteger(body.to) && (body.to as number) > 0)) {
-      throw new NanoError('RequestInvalid', `"to" must be a version number, got ${JSON.stringify(body.to)}`, { value: body.to });
-    }
     const name = c.req.param('name');
-    const done = await audited(c, onAction, { action: 'rollback', target: name, revisionOf: (result) => result.revision }, () =>
-      platform.rollback(name, body.to as number | undefined),
-    );
+    // A request refused for its body is a refused rollback too: the log and the metrics count it.
+    const done = await audited(c, onAction, { action: 'rollback', target: name, revisionOf: (result) => result.revision }, async () => {
+      const body = (await jsonBody(c.req.raw)) as { to?: unknown };
+      if (body.to !== undefined && !(Number.isInteger(body.to) && (body.to as number) > 0)) {
+        throw new NanoError('RequestInvalid', `"to" must be a version number, got ${JSON.stringify(body.to)}`, { value: body.to });
+      }
+      return platform.rollback(name, body.to as number | undefined);
+    });
     return c.json(done);
   });
 

@@ -28,9 +28,35 @@ function parseEntry(json: string): LogEntry | undefined {
   }
 }
 
+/**
+ * A function's last invocations, a ring once full: the oldest is overwritten in place, where taking it
+ * off the front of an array would move every other entry on each call (the hot path).
+ */
+class Ring {
+  readonly items: Invocation[] = [];
+  /** Where the next entry goes once the ring is full: the oldest entry. */
+  private next = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  push(invocation: Invocation): void {
+    if (this.items.length < this.capacity) {
+      this.items.push(invocation);
+      return;
+    }
+    this.items[this.next] = invocation;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  /** Oldest first. */
+  ordered(): Invocation[] {
+    return this.next === 0 ? [...this.items] : [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+  }
+}
+
 export class InvocationLog {
   /** On one node: the invocations as recorded, formatted when listed. */
-  private readonly entries = new Map<string, Invocation[]>();
+  private readonly entries = new Map<string, Ring>();
   private readonly listeners = new Map<string, Set<Listener>>();
 
   constructor(
@@ -48,13 +74,12 @@ export class InvocationLog {
       this.shared.append(invocation.name, JSON.stringify(logEntryOf(invocation)));
       return;
     }
-    let list = this.entries.get(invocation.name);
-    if (!list) {
-      list = [];
-      this.entries.set(invocation.name, list);
+    let ring = this.entries.get(invocation.name);
+    if (!ring) {
+      ring = new Ring(this.capacity);
+      this.entries.set(invocation.name, ring);
     }
-    list.push(invocation);
-    if (list.length > this.capacity) list.splice(0, list.length - this.capacity);
+    ring.push(invocation);
     const listeners = this.listeners.get(invocation.name);
     if (listeners !== undefined && listeners.size > 0) this.notify(logEntryOf(invocation));
   }
@@ -73,7 +98,7 @@ export class InvocationLog {
   async list(name: string, options: { sinceMs?: number; limit?: number } = {}): Promise<LogEntry[]> {
     const since = options.sinceMs;
     if (!this.shared) {
-      const all = this.entries.get(name) ?? [];
+      const all = this.entries.get(name)?.ordered() ?? [];
       const recent = since === undefined ? all : all.filter((invocation) => invocation.timeMs >= since);
       return (options.limit === undefined ? recent : recent.slice(-options.limit)).map(logEntryOf);
     }

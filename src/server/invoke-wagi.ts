@@ -39,8 +39,10 @@ export async function invokeWagi(
     // Read in the same synchronous step as the executor picks the version: the pair never mixes two revisions.
     attempt.revision = options.node?.revision();
     const request = wagiRequest(c.req.raw, wagiTarget(c, fn.name, route), body);
-    // The function's parent span is this invocation, whether the caller sent a traceparent or not.
+    // The function's parent span is this invocation, whether the caller sent a traceparent or not; the
+    // caller's tracestate belongs to its trace, and goes when nano started another (spec §3.3.1).
     request.env.HTTP_TRACEPARENT = attempt.traceparent;
+    if (attempt.trace.parentId === undefined) delete request.env.HTTP_TRACESTATE;
     return options.host.invokeWagi(fn.name, request);
   });
   attempt.logged = result.logs;

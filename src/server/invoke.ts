@@ -78,8 +78,9 @@ export class Attempt {
 
   record(status: number, outcome: Outcome, version: number | null, durationMs: number, lines: string[], coldStart = false): void {
     // The time as a number: formatting it is for whoever reads the entry (invocation-log.ts).
+    const timeMs = Date.now();
     const invocation: Invocation = {
-      timeMs: Date.now(),
+      timeMs,
       requestId: this.requestId,
       name: this.fn.name,
       version,
@@ -90,10 +91,16 @@ export class Attempt {
       coldStart,
       traceId: this.trace.traceId,
       trace: this.trace,
-      startMs: performance.timeOrigin + this.started,
+      // On the wall clock, as timeMs is: the monotonic clock's origin drifts from it over a long run.
+      startMs: timeMs - (performance.now() - this.started),
     };
     if (this.incoming !== undefined) this.incoming[INVOCATION] = invocation;
-    this.options.onInvocation?.(invocation);
+    try {
+      this.options.onInvocation?.(invocation);
+    } catch (error) {
+      // The call is over and answered: what watches it (logs, metrics, the console) cannot change that.
+      this.options.onInternalError?.(error);
+    }
   }
 
   /** Records the failure and names the request on its error response; app.onError answers it. */

@@ -13,6 +13,7 @@ import type { Hono } from 'hono';
 import { BUILTIN_DEFAULTS } from '../config/index.js';
 import { NanoError } from '../errors.js';
 import { audited, auditedBearer, type ControlActionObserver } from './control-action.js';
+import type { DeployCommitted } from './control-api.js';
 import type { Platform } from './platform.js';
 import { FUNCTION_NAME } from '../config/types.js';
 
@@ -29,13 +30,15 @@ export function addSeedRegister(
   if (token !== undefined) app.use('/register/*', auditedBearer(token, onAction));
   app.get('/register/:name', async (c) => {
     const name = c.req.param('name');
-    const version = await audited(c, onAction, { action: 'register', target: name }, () => register(platform, modulesDir, name));
-    return c.text(`registered ${name} (v${version})`);
+    const committed = await audited(c, onAction, { action: 'register', target: name, revisionOf: (done) => done.revision }, () =>
+      register(platform, modulesDir, name),
+    );
+    return c.text(`registered ${name} (v${committed.functions[0]?.version ?? 0})`);
   });
 }
 
-/** Registers `<modulesDir>/<name>.wasm` as a function of the `registered` service; its new version. */
-async function register(platform: Platform, modulesDir: string, name: string): Promise<number> {
+/** Registers `<modulesDir>/<name>.wasm` as a function of the `registered` service, as a deploy of it would. */
+async function register(platform: Platform, modulesDir: string, name: string): Promise<DeployCommitted> {
   if (!FUNCTION_NAME.test(name)) {
     throw new NanoError('RequestInvalid', `"${name}" is not a function name (lowercase letters, digits and dashes)`, { value: name });
   }
@@ -53,6 +56,5 @@ async function register(platform: Platform, modulesDir: string, name: string): P
     prune: false,
     functions: [{ name, sha256, size: bytes.length, entry: '_start', limits: { ...BUILTIN_DEFAULTS }, routes: [] }],
   });
-  const committed = await platform.commit(plan.id);
-  return committed.functions[0]?.version ?? 0;
+  return platform.commit(plan.id);
 }

@@ -72,21 +72,23 @@ describe('live figures', () => {
     series.record(call(T0, { coldStart: true }));
     series.record(call(T0));
     series.record(call(T0, { outcome: 'trap', status: 500 }));
+    // A bad request (400) is the caller's mistake, as /metrics counts it (bad_request), not an error.
     series.record(call(T0, { outcome: 'error', status: 400 }));
+    series.record(call(T0, { outcome: 'error', status: 500 }));
     series.record(call(T0, { outcome: 'timeout', status: 504 }));
     series.record(call(T0, { outcome: 'throttled', status: 429 }));
     series.record(call(T0, { outcome: 'throttled', status: 503 }));
     series.record(call(T0, { name: 'other' }));
     const live = series.live('sum')!;
-    expect(live).toMatchObject({ calls: 7, errors: 2, timeouts: 1, throttled: 1, overloaded: 1, coldStarts: 1 });
+    expect(live).toMatchObject({ calls: 8, errors: 2, timeouts: 1, throttled: 1, overloaded: 1, coldStarts: 1 });
     // The rate counts complete seconds only: none yet, then this one once it is over.
     expect(live.callsPerSec).toBe(0);
     clock.now = T0 + 1000;
-    expect(series.live('sum')!.callsPerSec).toBeCloseTo(7 / RATE_SECONDS);
+    expect(series.live('sum')!.callsPerSec).toBeCloseTo(8 / RATE_SECONDS);
     clock.now = T0 + (RATE_SECONDS + 1) * 1000;
     expect(series.live('sum')!.callsPerSec).toBe(0);
-    expect(series.live('sum')!.calls).toBe(7);
-    expect(live.total).toMatchObject({ calls: 7, errors: 2 });
+    expect(series.live('sum')!.calls).toBe(8);
+    expect(live.total).toMatchObject({ calls: 8, errors: 2 });
     expect(series.live('other')!.calls).toBe(1);
     expect(series.live('never')).toBeUndefined();
   });

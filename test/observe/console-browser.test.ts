@@ -71,7 +71,7 @@ describe.skipIf(missing !== undefined)(
       await page.keyboard.press('Enter');
       await page.locator('tr[data-function="sum"]').waitFor(WAIT);
       const rows = await page.locator('table.functions tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-function')));
-      expect(rows).toEqual(['items', 'sum']);
+      expect(rows).toEqual(['items', 'sum', 'trap']);
       const sum = page.locator('tr[data-function="sum"]');
       expect(await sum.locator('[data-label="Version"]').textContent()).toBe('v2');
       expect(await sum.locator('[data-label="Routes"]').textContent()).toBe('GET /sum');
@@ -86,9 +86,10 @@ describe.skipIf(missing !== undefined)(
       }
       expect(await link.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
       // The list refreshes under the focus (new figures after calls), and the focus stays on the link.
-      const errors = page.locator('tr[data-function="sum"] [data-label="Errors"]');
+      const errors = page.locator('tr[data-function="trap"] [data-label="Errors"]');
       expect(await errors.textContent()).toBe('0');
-      expect((await exec(target, '?1,2,3')).status).toBe(400);
+      const trapped = await fetch(`${target.url}/exec/trap`, { headers: { authorization: `Bearer ${EXEC_TOKEN}` } });
+      expect(trapped.status).toBe(500);
       await expect.poll(() => errors.textContent(), WAIT).toBe('1');
       expect(await link.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
       await page.keyboard.press('Enter');

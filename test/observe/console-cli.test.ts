@@ -57,4 +57,15 @@ describe('the console from the CLI', () => {
     const overview = (await (await fetch(`${server.url}/_nano/api/overview`, { headers: { cookie } })).json()) as { mode: string };
     expect(overview.mode).toBe('server');
   });
+
+  it('with --no-console, serves no /_nano/ and prints no console URL, on nano dev and nano server alike', async () => {
+    const dir = await tempProject({ 'nano.yml': yml('service: demo', 'functions:', '  sum: { source: sum.wat }'), 'sum.wat': SUM_WAT });
+    const dev = await serve(['dev', '--port', '0', '--workers', '1', '--no-watch', '--no-console'], dir);
+    expect(dev.io.out()).not.toContain('/_nano/');
+    expect((await fetch(`${dev.url}/_nano/`)).status).toBe(404);
+    expect(await (await fetch(`${dev.url}/exec/sum?1,2`)).text()).toBe('3');
+    const server = await serve(['server', '--port', '0', '--data', join(dir, 'data'), '--drain-delay', '0', '--no-console'], dir);
+    expect(server.io.out()).not.toContain('/_nano/');
+    expect((await fetch(`${server.url}/_nano/api/overview`)).status).toBe(404);
+  });
 });

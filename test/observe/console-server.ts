@@ -30,6 +30,7 @@ const projectYml = yml(
   'functions:',
   '  sum: { source: sum.wat, http: { method: GET, path: /sum } }',
   '  items: { source: items.wat, abi: wagi, memory: 4, http: { method: ANY, path: /api/items/* } }',
+  '  trap: { source: trap.wat }',
 );
 
 /** Builds and deploys the project with `sum` answering `value`. */
@@ -42,6 +43,8 @@ export async function startConsoleServer(options: { execToken?: boolean } = {}):
   const dir = await tempProject({
     'nano.yml': projectYml,
     'items.wat': await readFile(join(REPO_ROOT, 'examples/functions/items.wat'), 'utf8'),
+    // Fails every call: what the console counts as an error (a bad request is the caller's, not one).
+    'trap.wat': '(module (func (export "_start") unreachable))',
   });
   const actions: ControlAction[] = [];
   const execToken = options.execToken ? EXEC_TOKEN : undefined;

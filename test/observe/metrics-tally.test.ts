@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observe/metrics.js';
-import { DURATION_BUCKETS, InvocationTallies, OUTCOMES, outcomeOf, RETAIN_MS } from '../../src/observe/metrics-tally.js';
+import { OUTCOMES, outcomeOf } from '../../src/observe/call-outcome.js';
+import { DURATION_BUCKETS, InvocationTallies, RETAIN_MS } from '../../src/observe/metrics-tally.js';
 import type { FunctionInfo, RuntimeHealth } from '../../src/runtime/index.js';
 import type { Invocation } from '../../src/server/index.js';
 import { readExposition } from './prometheus-text.js';
@@ -92,8 +93,8 @@ describe('the exposition', () => {
     expect(parsed.value('nano_invocation_duration_seconds_bucket', { function: 'f', le: '0.00005' })).toBe(1);
     expect(parsed.value('nano_invocation_duration_seconds_bucket', { function: 'f', le: '0.00025' })).toBe(2);
     expect(parsed.value('nano_invocation_duration_seconds_sum', { function: 'f' })).toBeCloseTo(0.00021, 9);
-    expect(parsed.value('nano_invocations_in_flight', { function: 'f', version: '2' })).toBe(2);
-    expect(parsed.value('nano_invocations_in_flight', { function: 'g', version: '1' })).toBe(0);
+    expect(parsed.value('nano_invocations_in_flight', { function: 'f' })).toBe(2);
+    expect(parsed.value('nano_invocations_in_flight', { function: 'g' })).toBe(0);
     expect(parsed.value('nano_concurrency_limit', { function: 'f' })).toBe(3);
     expect(parsed.select('nano_concurrency_limit', { function: 'g' })).toEqual([]);
     expect(parsed.value('nano_workers', { state: 'busy' })).toBe(1);

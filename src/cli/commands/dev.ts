@@ -117,6 +117,11 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
           default: DEFAULT_MAX_BODY_BYTES,
           describe: 'Largest request body a wagi function accepts, in bytes (413 beyond)',
         })
+        .option('console', {
+          type: 'boolean',
+          default: true,
+          describe: 'Serve the web console under /_nano/ (--no-console: neither it nor its per-call figures)',
+        })
         .option('metrics', {
           type: 'boolean',
           default: true,
@@ -146,7 +151,7 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
       const metrics = flags.metrics ? await devMetrics() : undefined;
       // The web console under /_nano/ (src/observe/console/): live figures, the build status, a log tail, an invoke form.
       const { WebConsole, buildStatusOf } = await import('../../observe/console/index.js');
-      const webConsole = new WebConsole({ mode: 'dev' });
+      const webConsole = flags.console ? new WebConsole({ mode: 'dev' }) : undefined;
       const session = await startDevSession({
         configPath: flags.config,
         stage: flags.stage,
@@ -158,7 +163,7 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         watch: flags.watch,
         debounceMs: flags.debounce,
         onReload: (report) => {
-          webConsole.setBuildStatus(buildStatusOf(report));
+          webConsole?.setBuildStatus(buildStatusOf(report));
           printReload(out, report, url);
         },
         onWatchError: (error) =>
@@ -166,19 +171,19 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         onInternalError: (error) => out.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
         onInvocation: (entry) => {
           metrics?.observe(entry);
-          webConsole.record(entry);
+          webConsole?.record(entry);
           printLines(entry);
         },
         extend: (app, context) => {
           metrics?.extend?.(app, context);
-          webConsole.mount(app, context);
+          webConsole?.mount(app, context);
         },
         onCommand: ({ command, functions }) => out.line(out.paint('gray', `· running \`${command}\` for ${functions.join(', ')}`)),
         maxBodyBytes: flags['max-body-size'],
         startTimeoutMs: flags['start-timeout'],
       });
       url = session.url;
-      webConsole.setBuildStatus(buildStatusOf(session.initial));
+      webConsole?.setBuildStatus(buildStatusOf(session.initial));
       try {
         for (const failure of session.initial.failures) printFailure(out, failure);
         const served = session.served();
@@ -208,7 +213,7 @@ export function registerDev(cli: Argv<GlobalFlags>, ctx: CommandContext): Argv<G
         }
         // The bench and the tests wait for this exact line. The socket answered before it (requests for the
         // project's functions waited for the first build); it is printed once that build is loaded.
-        out.line(`console: ${session.url}/_nano/`);
+        if (webConsole) out.line(`console: ${session.url}/_nano/`);
         out.line(`nano dev: listening on ${session.url} — Ctrl-C to stop`);
         out.result({
           url: session.url,

@@ -71,6 +71,11 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
         })
         .option('token', { type: 'string', describe: 'Bearer token the control plane requires (default: $NANO_TOKEN)' })
         .option('exec-token', { type: 'string', describe: 'Bearer token the data plane requires too (default: open)' })
+        .option('console', {
+          type: 'boolean',
+          default: true,
+          describe: 'Serve the web console under /_nano/ (behind a login with --token) (--no-console: neither it nor its per-call figures)',
+        })
         .option('metrics', {
           type: 'boolean',
           default: true,

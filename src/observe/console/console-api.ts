@@ -75,6 +75,19 @@ function platformOnly(source: ConsoleSource, what: string): NonNullable<ConsoleS
   return source.platform;
 }
 
+/** The version a rollback asks for: a number (JSON) or its digits (a form); none means the one before. */
+async function rollbackVersion(request: Request): Promise<number | undefined> {
+  const { to } = await readJsonOrForm(request);
+  const version = to === undefined || to === '' ? undefined : typeof to === 'string' && /^\d+$/.test(to) ? Number(to) : to;
+  if (version !== undefined && !(typeof version === 'number' && Number.isInteger(version) && version > 0)) {
+    throw new NanoError('RequestInvalid', `"to" must be a version number, got ${JSON.stringify(to)}`, {
+      value: to,
+      hint: 'a version the function’s versions list shows, like 2',
+    });
+  }
+  return version;
+}
+
 export function addConsoleApi(app: Hono, options: ConsoleApiOptions): void {
   const { source, series } = options;
 
@@ -117,21 +130,13 @@ export function addConsoleApi(app: Hono, options: ConsoleApiOptions): void {
   app.post('/_nano/api/functions/:name/rollback', async (c) => {
     const name = c.req.param('name');
     const platform = platformOnly(source, 'versions to roll back to');
-    const { to } = await readJsonOrForm(c.req.raw);
-    // A number (JSON) or its digits (a form); nothing else passes for a version.
-    const version = to === undefined || to === '' ? undefined : typeof to === 'string' && /^\d+$/.test(to) ? Number(to) : to;
-    if (version !== undefined && !(typeof version === 'number' && Number.isInteger(version) && version > 0)) {
-      throw new NanoError('RequestInvalid', `"to" must be a version number, got ${JSON.stringify(to)}`, {
-        value: to,
-        hint: 'a version the function’s versions list shows, like 2',
-      });
-    }
-    // The platform's rollback, as `nano rollback` has it done: the same registry change, reported as a control action.
+    // The platform's rollback, as `nano rollback` has it done: the same registry change, reported as a
+    // control action, a refusal of its body included.
     const done = await audited(
       c,
       options.onControlAction,
       { action: 'rollback', target: name, revisionOf: (result) => result.revision, by: options.actor },
-      () => platform.rollback(name, version as number | undefined),
+      async () => platform.rollback(name, await rollbackVersion(c.req.raw)),
     );
     return c.json(done);
   });

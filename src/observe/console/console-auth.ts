@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { NanoError } from '../../errors.js';
-import { tokenMatches } from '../../server/auth.js';
+import { presentedToken, tokenMatches } from '../../server/auth.js';
 import { tokenFingerprint, type ControlActionObserver } from '../../server/control-action.js';
 import { readJsonOrForm } from './request-body.js';
 
@@ -63,7 +63,7 @@ export class ConsoleAuth {
   allows(c: Context): boolean {
     const token = this.options.token;
     if (token === undefined) return true;
-    const presented = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const presented = presentedToken(c);
     if (presented !== undefined) return tokenMatches(presented, token);
     const id = getCookie(c, SESSION_COOKIE);
     if (id === undefined) return false;
@@ -111,7 +111,8 @@ export class ConsoleAuth {
       const presented = typeof body.token === 'string' ? body.token : '';
       const started = performance.now();
       const ok = presented !== '' && tokenMatches(presented, token);
-      this.report({ ok, by: presented === '' ? undefined : tokenFingerprint(presented), durationMs: performance.now() - started });
+      // Who, only for a login that worked: a wrong token is a typo of the real one or another secret.
+      this.report({ ok, by: ok ? tokenFingerprint(presented) : undefined, durationMs: performance.now() - started });
       if (!ok) {
         throw new NanoError('Unauthorized', presented === '' ? 'enter the server token' : 'wrong token', {
           hint: 'the token `nano server` was started with (--token or NANO_TOKEN)',

@@ -7,7 +7,7 @@
  *   POST /_nano/login, /logout    the session of a server with a token (console-auth.ts)
  *   ANY  /_nano/api/...           the JSON API (console-api.ts)
  */
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { NanoError } from '../../errors.js';
 import type { Executor } from '../../runtime/index.js';
 import { InvocationLog, type Invocation, type Platform } from '../../server/index.js';
@@ -20,6 +20,12 @@ import type { BuildStatus } from './build-status.js';
 import { devSource, platformSource, type ConsoleMode, type ConsoleSource } from './console-source.js';
 
 export const CONSOLE_PATH = '/_nano/';
+const RETAIN_EVERY_MS = 60_000;
+/**
+ * Entries `nano dev`'s console keeps per function, for its log tail (which starts with the last 50): few
+ * enough that a busy function's entries die young, which the garbage collector does for nearly nothing.
+ */
+const DEV_LOG_CAPACITY = 100;
 
 export interface WebConsoleOptions {
   mode: ConsoleMode;
@@ -31,6 +37,23 @@ export interface WebConsoleOptions {
   onControlAction?: ControlActionObserver;
 }
 
+/**
+ * A console without a login (`nano dev`, a `nano server` without a token: loopback only) answers only
+ * requests addressed to a loopback name: a web page that rebinds its own host name to 127.0.0.1 would
+ * otherwise reach it from the user's browser as its own origin (DNS rebinding).
+ */
+const refuseForeignHosts: MiddlewareHandler = async (c, next) => {
+  const host = c.req.header('host') ?? '';
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+  if (!(name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name))) {
+    throw new NanoError('Unauthorized', `the console without a token answers requests for localhost only, not for "${host}"`, {
+      value: host,
+      hint: 'open it as http://127.0.0.1:<port>/_nano/ (an SSH tunnel from elsewhere), or start nano server with --token',
+    });
+  }
+  await next();
+};
+
 export class WebConsole {
   readonly series = new CallSeries();
   /** `nano dev`'s log for the tail; a platform has its own (the cluster's, on a shared registry). */
@@ -39,7 +62,7 @@ export class WebConsole {
   private readonly auth: ConsoleAuth;
 
   constructor(private readonly options: WebConsoleOptions) {
-    this.devLog = options.mode === 'dev' ? new InvocationLog() : undefined;
+    this.devLog = options.mode === 'dev' ? new InvocationLog(DEV_LOG_CAPACITY) : undefined;
     this.auth = new ConsoleAuth({ token: options.token, onControlAction: options.onControlAction });
     // Handed around as an observer: bound once here, not per call.
     this.record = this.record.bind(this);
@@ -58,15 +81,27 @@ export class WebConsole {
 
   /** Adds the console's routes to a server's app, ahead of the functions' own. */
   mount(app: Hono, context: { executor: Executor; platform?: Platform }): void {
+    if (!this.auth.required) app.use('/_nano/*', refuseForeignHosts);
     app.use('/_nano/api/*', this.auth.guard());
     addConsoleAssets(app);
     this.auth.addRoutes(app);
+    const source = this.sourceOf(context);
+    // What no longer serves is forgotten when someone looks (the overview), and once a minute for a console
+    // nobody opens: the figures of functions removed long ago must not pile up. Unref'd: it keeps no process alive.
+    setInterval(() => {
+      try {
+        this.series.retain(new Set(source.functions().map((fn) => fn.name)));
+      } catch {
+        // A server closing under it: the next look (or none) does the work.
+      }
+    }, RETAIN_EVERY_MS).unref();
     addConsoleApi(app, {
-      source: this.sourceOf(context),
+      source,
       series: this.series,
       buildStatus: () => this.buildStatus,
       loginRequired: this.auth.required,
-      execToken: this.options.execToken,
+      // Only behind the login: a console anyone on the host may open must not call with the data plane's token.
+      execToken: this.auth.required ? this.options.execToken : undefined,
       onControlAction: this.options.onControlAction,
       actor: this.auth.actor,
     });
