@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import type { ServerLog, LogFormat, LogLevel } from '../observe/server-log.js';
 import type { OtlpTracing } from '../observe/otlp-traces.js';
 import { NanoError } from '../errors.js';
+import { otlpRequested } from '../observe/otlp-requested.js';
 import { NANO_VERSION } from '../package-root.js';
 import {
   isLoopback,
@@ -27,10 +28,6 @@ export interface ServerObservabilityFlags {
   'log-format'?: LogFormat;
   'log-level'?: LogLevel;
   json: boolean;
-  /** The control plane's token (else $NANO_TOKEN): /metrics on the main port takes it when it has none of its own. */
-  token?: string;
-  /** The data plane's token: the console's invoke form sends it. */
-  'exec-token'?: string;
   metrics: boolean;
   'metrics-token'?: string;
   'metrics-port'?: number;
@@ -105,7 +102,16 @@ function logOutput(log: ServerLog): Output {
   };
 }
 
-export async function serverObservability(flags: ServerObservabilityFlags, ctx: CommandContext): Promise<ServerObservability> {
+/**
+ * `tokens`: the server's, as the command resolved them (flag, else environment; empty is none). /metrics
+ * on the main port takes the control token when it has none of its own; the console's login takes it, and
+ * its invoke form sends the exec token.
+ */
+export async function serverObservability(
+  flags: ServerObservabilityFlags,
+  ctx: CommandContext,
+  tokens: { token: string | undefined; execToken: string | undefined },
+): Promise<ServerObservability> {
   const invocationObservers: Observer<Invocation>[] = [];
   const actionObservers: Observer<ControlAction>[] = [];
   const extensions: ((app: Hono, context: { platform: Platform; executor: Executor }) => void)[] = [];
@@ -153,10 +159,9 @@ export async function serverObservability(flags: ServerObservabilityFlags, ctx: 
     actionObservers.push(metrics.recordControlAction);
     // On the main port unless it has a port of its own: behind its own token, else the control plane's
     // (a server without a token listens on loopback only, and /metrics is as open as the rest there).
-    const controlToken = flags.token || env.NANO_TOKEN || undefined;
     extensions.push((app, { platform, executor }) => {
       metrics.attach({ runtime: executor, platform });
-      if (metricsPort === undefined) addMetricsRoute(app, metrics, { token: metricsToken ?? controlToken });
+      if (metricsPort === undefined) addMetricsRoute(app, metrics, { token: metricsToken ?? tokens.token });
     });
     if (metricsPort !== undefined) {
       let listening: Listening | undefined;
@@ -181,23 +186,22 @@ export async function serverObservability(flags: ServerObservabilityFlags, ctx: 
   // --- console: the web console under /_nano/ (src/observe/console/), behind a login when the server has a token ---
   if (flags.console) {
     const { WebConsole } = await import('../observe/console/index.js');
-    const consoleToken = flags.token || env.NANO_TOKEN || undefined;
     const webConsole = new WebConsole({
       mode: 'server',
-      token: consoleToken,
-      execToken: flags['exec-token'] || undefined,
-      // Its logins and rollbacks are control actions too: the log and the metrics hear them.
-      onControlAction: (action) => actionObservers.forEach((observe) => observe(action)),
+      token: tokens.token,
+      execToken: tokens.execToken,
+      // Its logins and rollbacks are control actions too: the log and the metrics hear them, as the
+      // platform's own (the same fan-out, made once every observer is known).
+      onControlAction: (action) => onControlAction?.(action),
     });
     invocationObservers.push(webConsole.record);
     extensions.push((app, context) => webConsole.mount(app, context));
     onStarted.push((server) =>
-      out.line(`${out.paint('green', '✓')} console at ${server.url}/_nano/${consoleToken ? ' (log in with the token)' : ''}`),
+      out.line(`${out.paint('green', '✓')} console at ${server.url}/_nano/${tokens.token ? ' (log in with the token)' : ''}`),
     );
   }
 
   // --- traces: spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/observe/otlp-traces.ts) ---
-  const { otlpRequested } = await import('../observe/otlp-requested.js');
   if (otlpRequested(env)) {
     const { createOtlpTracing } = await import('../observe/otlp-traces.js');
     let tracing: OtlpTracing | undefined;
@@ -212,12 +216,13 @@ export async function serverObservability(flags: ServerObservabilityFlags, ctx: 
     onClose.push(() => tracing?.shutdown());
   }
 
+  // An observer's failure is a bug of nano's, logged; it never changes the answer of the call it watched.
+  const onControlAction = fanOut(actionObservers, observerFailed);
   return {
     out,
     options: {
-      // An observer's failure is a bug of nano's, logged; it never changes the answer of the call it watched.
       onInvocation: fanOut(invocationObservers, observerFailed),
-      onControlAction: fanOut(actionObservers, observerFailed),
+      onControlAction,
       extend: (app, context) => extensions.forEach((extend) => extend(app, context)),
     },
     started: async (server) => {

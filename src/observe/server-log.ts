@@ -31,7 +31,6 @@ export interface ServerLogOptions {
 
 export interface ServerLog {
   readonly logger: Logger;
-  readonly format: LogFormat;
   /** Logs every request the server answers once its response is done (or cut off). */
   watchRequests(server: Server): void;
   /** The lines a function logged, one record each, with the call's request and trace ids. */
@@ -130,7 +129,6 @@ export async function createServerLog(options: ServerLogOptions): Promise<Server
   );
   return {
     logger,
-    format: options.format,
     watchRequests(server) {
       if (!logger.isLevelEnabled('info')) return;
       server.on('request', (req: IncomingMessage, res: ServerResponse) => {

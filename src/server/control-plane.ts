@@ -12,7 +12,7 @@ import type { DeployCommitted, FunctionList, NodeList } from './control-api.js';
 import { streamLogs } from './log-stream.js';
 import { parseDeployRequest } from './deploy-request.js';
 import type { BodyBudget } from './body-budget.js';
-import { readBodyLimited } from './read-body.js';
+import { parseJsonBody, readBodyLimited } from './read-body.js';
 import { MAX_CONTROL_JSON_BYTES } from './limits.js';
 import type { Platform } from './platform.js';
 
@@ -36,13 +36,7 @@ async function jsonBody(request: Request): Promise<unknown> {
     what: 'the request body',
     hint: 'a deploy manifest is far smaller; check the client',
   });
-  const text = Buffer.from(bytes).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new NanoError('RequestInvalid', 'the request body is not valid JSON', { value: text.slice(0, 100) });
-  }
+  return parseJsonBody(bytes).value;
 }
 
 function sinceOf(query: string | undefined): number | undefined {

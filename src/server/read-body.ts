@@ -85,3 +85,14 @@ async function readBody(request: Request, limit: BodyLimit): Promise<Uint8Array>
   }
   return chunks.length === 1 ? chunks[0]! : new Uint8Array(Buffer.concat(chunks));
 }
+
+/** A body read as text, parsed as JSON: an empty one is `{}`, one that does not parse a RequestInvalid. */
+export function parseJsonBody(bytes: Uint8Array): { text: string; value: unknown } {
+  const text = Buffer.from(bytes).toString('utf8');
+  if (text.trim() === '') return { text, value: {} };
+  try {
+    return { text, value: JSON.parse(text) as unknown };
+  } catch {
+    throw new NanoError('RequestInvalid', 'the request body is not valid JSON', { value: text.slice(0, 100) });
+  }
+}

@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenFingerprint } from '../../src/server/control-action.js';
 import { removeTempProjects } from '../helpers/project.js';
 import { SUM_WAT } from '../helpers/wat.js';
-import { EXEC_TOKEN, startConsoleDev, startConsoleServer, TOKEN, type ConsoleDev, type ConsoleServer } from './console-server.js';
+import {
+  EXEC_TOKEN,
+  UNBUILDABLE_SUM_WAT,
+  startConsoleDev,
+  startConsoleServer,
+  TOKEN,
+  type ConsoleDev,
+  type ConsoleServer,
+} from './console-server.js';
 
 let target: ConsoleServer;
 let cookie: string;
@@ -249,7 +257,7 @@ describe('the page and its files', () => {
 describe('nano dev', () => {
   let dev: ConsoleDev;
   beforeAll(async () => {
-    dev = await startConsoleDev('(module (func (export "_start") (result i32) i32.const 7 i32.const 8))');
+    dev = await startConsoleDev(UNBUILDABLE_SUM_WAT);
   });
   afterAll(async () => {
     await dev?.session.close();

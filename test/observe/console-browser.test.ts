@@ -10,7 +10,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, removeTempProjects } from '../helpers/project.js';
 import { chromiumPath, launch, MISSING_CHROMIUM, watchedPage, type PageProblem } from './browser.js';
-import { EXEC_TOKEN, startConsoleDev, startConsoleServer, TOKEN, type ConsoleDev, type ConsoleServer } from './console-server.js';
+import {
+  EXEC_TOKEN,
+  UNBUILDABLE_SUM_WAT,
+  startConsoleDev,
+  startConsoleServer,
+  TOKEN,
+  type ConsoleDev,
+  type ConsoleServer,
+} from './console-server.js';
 
 const SCREENSHOT = join(REPO_ROOT, 'test-output', 'console.png');
 const WAIT = { timeout: 20_000 };
@@ -175,7 +183,7 @@ describe.skipIf(missing !== undefined)(
     describe('nano dev', () => {
       let dev: ConsoleDev;
       beforeAll(async () => {
-        dev = await startConsoleDev('(module (func (export "_start") (result i32) i32.const 7 i32.const 8))');
+        dev = await startConsoleDev(UNBUILDABLE_SUM_WAT);
       });
       afterAll(async () => {
         await dev?.session.close();

@@ -78,6 +78,9 @@ export interface ConsoleDev {
 }
 
 /** `nano dev` on a project whose `sum` is given as WAT text (a broken one makes the build fail). */
+/** A `sum` whose build fails (two values left on the stack): the dev console's banner shows where. */
+export const UNBUILDABLE_SUM_WAT = '(module (func (export "_start") (result i32) i32.const 7 i32.const 8))';
+
 export async function startConsoleDev(sumWat: string): Promise<ConsoleDev> {
   const dir = await tempProject({ 'nano.yml': yml('service: demo', 'functions:', '  sum: { source: sum.wat }'), 'sum.wat': sumWat });
   const webConsole = new WebConsole({ mode: 'dev' });

@@ -150,11 +150,11 @@ export function registerServer(cli: Argv<GlobalFlags>, ctx: CommandContext): Arg
       checkClusterFlags(flags);
       const { startPlatformServer } = await import('../../server/index.js');
       const { serverObservability } = await import('../observability.js');
-      const observability = await serverObservability(flags, ctx);
-      const { out } = observability;
       // An empty value means "none", whichever way it came.
       const token = flags.token || ctx.io.env.NANO_TOKEN || undefined;
       const execToken = flags['exec-token'] || undefined;
+      const observability = await serverObservability(flags, ctx, { token, execToken });
+      const { out } = observability;
       const dataDir = resolve(ctx.io.cwd, flags.data);
       const registry = flags.registry || ctx.io.env.NANO_REGISTRY || undefined;
       const server = await startPlatformServer({

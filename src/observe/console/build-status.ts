@@ -4,20 +4,10 @@
  * receives (the first build and every reload), never from the terminal's text.
  */
 import type { ReloadReport } from '../../dev/index.js';
-import { NanoError, ProblemsError, type Problem } from '../../errors.js';
+import { ProblemsError, type Problem } from '../../errors.js';
 
-export interface BuildProblem {
-  /** The function it belongs to; absent for nano.yml itself. */
-  function?: string;
-  file: string;
-  line?: number;
-  column?: number;
-  /** Dotted key in nano.yml (`functions.sum.timeout`), when the problem is there. */
-  path?: string;
-  message: string;
-  /** The source excerpt with a caret, as the terminal prints it. */
-  detail?: string;
-}
+/** A problem as `nano dev` reports it (src/errors.ts `Problem`), `function` set to the one it belongs to. */
+export type BuildProblem = Problem;
 
 export interface BuildStatus {
   ok: boolean;
@@ -35,17 +25,7 @@ export interface BuildStatus {
 }
 
 function problemOf(problem: Problem, fn?: string): BuildProblem {
-  const { file, line, column, path, message, detail } = problem;
-  const owner = fn ?? problem.function;
-  return {
-    ...(owner === undefined ? {} : { function: owner }),
-    file,
-    ...(line === undefined ? {} : { line }),
-    ...(column === undefined ? {} : { column }),
-    ...(path === undefined ? {} : { path }),
-    message,
-    ...(detail === undefined ? {} : { detail }),
-  };
+  return fn === undefined ? { ...problem } : { ...problem, function: fn };
 }
 
 export function buildStatusOf(report: ReloadReport, at = new Date()): BuildStatus {
@@ -70,8 +50,6 @@ export function buildStatusOf(report: ReloadReport, at = new Date()): BuildStatu
             problems: config instanceof ProblemsError ? config.problems.map((problem) => problemOf(problem)) : [],
           },
         }),
-    ...(unexpected === undefined
-      ? {}
-      : { error: unexpected instanceof NanoError || unexpected instanceof Error ? unexpected.message : String(unexpected) }),
+    ...(unexpected === undefined ? {} : { error: unexpected instanceof Error ? unexpected.message : String(unexpected) }),
   };
 }
